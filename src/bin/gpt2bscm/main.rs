@@ -1,0 +1,3 @@
+fn main() {
+    println!("gpt2bscm: not yet implemented");
+}

@@ -1,0 +1,1 @@
+//! DOS platform module (to be written).

@@ -1,0 +1,1 @@
+//! mem (to be written).
