@@ -1,0 +1,128 @@
+//! Attention building blocks over an int8 K/V cache.
+//!
+//! A cache row (one token, one layer, K or V) is the token's `dim` values quantized by
+//! [`quantize_row`](super::quantize_row) with group = head size: int8 values, one u16
+//! mantissa per head, one i8 exponent per token — `dim + 2·heads + 1` bytes. The query
+//! is scaled by 1/sqrt(head_dim) ([`inv_sqrt_q30`], [`mul_q30_in_place`]) and quantized
+//! the same way into an [`ActQ`]; then per head:
+//! scores = [`attn_scores`] → [`softmax_q30`](super::softmax_q30) → [`attn_mix`].
+
+use super::actquant::{check_group, ActQ};
+use super::fixed::{bitlen_u32, sat_i32, shift_round};
+use super::isqrt::isqrt_u64;
+use super::matvec::dot_i8;
+use super::MathError;
+
+/// Rows of a K or V cache (see the module doc). `q` is `rows × dim`, `mant`
+/// `rows × dim/head_dim`, `exp` one per row; raw Q16.16 ≈ q · mant · 2^exp.
+#[derive(Clone, Copy, Debug)]
+pub struct KvRows<'a> {
+    pub q: &'a [i8],
+    pub mant: &'a [u16],
+    pub exp: &'a [i8],
+    pub dim: usize,
+    pub head_dim: usize,
+}
+
+impl KvRows<'_> {
+    pub fn rows(&self) -> usize {
+        self.exp.len()
+    }
+
+    fn check(&self, head: usize) -> Result<(), MathError> {
+        check_group(self.dim, self.head_dim)?;
+        let heads = self.dim / self.head_dim;
+        if head >= heads {
+            return Err(MathError::Shape("head"));
+        }
+        if self.q.len() != self.rows() * self.dim {
+            return Err(MathError::Shape("kv q"));
+        }
+        if self.mant.len() != self.rows() * heads {
+            return Err(MathError::Shape("kv mant"));
+        }
+        Ok(())
+    }
+}
+
+/// floor(2^30 / sqrt(n)) for n ≥ 1 (0 for n = 0): the query scale 1/sqrt(head_dim).
+pub fn inv_sqrt_q30(n: u32) -> u32 {
+    if n == 0 { 0 } else { isqrt_u64((1u64 << 60) / n as u64) }
+}
+
+/// `x = round(x · c / 2^30)`.
+pub fn mul_q30_in_place(x: &mut [i32], c: u32) {
+    for v in x {
+        *v = sat_i32(shift_round(*v as i64 * c as i64, 30));
+    }
+}
+
+/// `out[j] = q_head · K[j]_head` in Q16.16 for every cache row j (`out.len()` rows).
+/// `q` must be quantized with group = head_dim (and already scaled by 1/sqrt(head_dim)).
+pub fn attn_scores(q: &ActQ, head: usize, keys: KvRows, out: &mut [i32]) -> Result<(), MathError> {
+    keys.check(head)?;
+    if q.group != keys.head_dim || q.len() != keys.dim || q.mant.len() != keys.dim / keys.head_dim {
+        return Err(MathError::Shape("q"));
+    }
+    if out.len() != keys.rows() {
+        return Err(MathError::Shape("out"));
+    }
+    let (hd, heads) = (keys.head_dim, keys.dim / keys.head_dim);
+    let qh = &q.q[head * hd..(head + 1) * hd];
+    let mq = q.mant[head] as u32;
+    let rows = keys.q.chunks_exact(keys.dim).zip(keys.mant.chunks_exact(heads)).zip(keys.exp);
+    for (o, ((k, km), &ke)) in out.iter_mut().zip(rows) {
+        let p = (mq * km[head] as u32) as i64; // < 2^30
+        let t = dot_i8(&k[head * hd..(head + 1) * hd], qh) as i64 * p;
+        // raw = dot · mq · mk · 2^(eq + ek) / 2^16
+        *o = sat_i32(shift_round(t, 16 - q.exp as i32 - ke as i32));
+    }
+    Ok(())
+}
+
+/// `out = sum_j probs[j] · V[j]_head` (Q16.16, `head_dim` values); probs are Q2.30.
+///
+/// Each row's weight `p_j · scale_j` is turned into one i32 multiplier, sized so that
+/// 127 × (sum of multipliers) < 2^30: the inner loop is `out[d] += w · v[d]` in i32.
+pub fn attn_mix(probs: &[u32], values: KvRows, head: usize, out: &mut [i32]) -> Result<(), MathError> {
+    values.check(head)?;
+    if probs.len() != values.rows() {
+        return Err(MathError::Shape("probs"));
+    }
+    if out.len() != values.head_dim {
+        return Err(MathError::Shape("out"));
+    }
+    let (hd, heads) = (values.head_dim, values.dim / values.head_dim);
+    let mant = |j: usize| values.mant[j * heads + head] as u32;
+    out.fill(0);
+    // Largest row scale among rows that count, as a power of two: scale_j < 2^top.
+    let Some(top) = (0..probs.len())
+        .filter(|&j| probs[j] != 0 && mant(j) != 0)
+        .map(|j| bitlen_u32(mant(j)) + values.exp[j] as i32)
+        .max()
+    else {
+        return Ok(());
+    };
+    // w_j = p_j · scale_j · 2^g / 2^30 < p_j/2^30 · 2^22: the sum of |w_j · v| stays
+    // below 2^29 + 64 · rows.
+    let g = 22 - top;
+    for (j, (&p, v)) in probs.iter().zip(values.q.chunks_exact(values.dim)).enumerate() {
+        if p == 0 {
+            continue;
+        }
+        let w = shift_round(p as i64 * mant(j) as i64, 30 - values.exp[j] as i32 - g) as i32;
+        if w == 0 {
+            continue;
+        }
+        for (o, &x) in out.iter_mut().zip(&v[head * hd..(head + 1) * hd]) {
+            *o += w * x as i32;
+        }
+    }
+    for o in out.iter_mut() {
+        *o = sat_i32(shift_round(*o as i64, g));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

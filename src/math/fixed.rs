@@ -1,0 +1,63 @@
+//! Small fixed-point helpers shared by the kernels: rounding shifts and saturation.
+
+/// `v / 2^sh` rounded half up when `sh > 0`; `v * 2^-sh` saturating when `sh <= 0`.
+#[inline]
+pub fn shift_round(v: i64, sh: i32) -> i64 {
+    if sh > 0 {
+        if sh >= 63 {
+            return 0;
+        }
+        // v + half cannot overflow for |v| < 2^62, which every caller guarantees.
+        (v + (1i64 << (sh - 1))) >> sh
+    } else {
+        let n = sh.unsigned_abs();
+        if v == 0 {
+            0
+        } else if n >= 63 || v.unsigned_abs() > (i64::MAX >> n) as u64 {
+            if v < 0 { i64::MIN } else { i64::MAX }
+        } else {
+            v << n
+        }
+    }
+}
+
+/// Clamps to the i32 range.
+#[inline]
+pub fn sat_i32(v: i64) -> i32 {
+    v.clamp(i32::MIN as i64, i32::MAX as i64) as i32
+}
+
+/// Number of significant bits: 0 for 0, 1 for 1, 32 for 2^31.
+#[inline]
+pub fn bitlen_u32(v: u32) -> i32 {
+    32 - v.leading_zeros() as i32
+}
+
+/// Number of significant bits of a u64.
+#[inline]
+pub fn bitlen_u64(v: u64) -> i32 {
+    64 - v.leading_zeros() as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shift_round_rounds_half_up_and_saturates() {
+        assert_eq!(shift_round(5, 1), 3); // 2.5 -> 3
+        assert_eq!(shift_round(-5, 1), -2); // -2.5 -> -2
+        assert_eq!(shift_round(-6, 1), -3);
+        assert_eq!(shift_round(7, 2), 2); // 1.75 -> 2
+        assert_eq!(shift_round(3, 0), 3);
+        assert_eq!(shift_round(3, -4), 48);
+        assert_eq!(shift_round(1 << 40, -30), i64::MAX);
+        assert_eq!(shift_round(-(1 << 40), -30), i64::MIN);
+        assert_eq!(shift_round(i64::MAX >> 1, 70), 0);
+        assert_eq!(sat_i32(1 << 40), i32::MAX);
+        assert_eq!(sat_i32(-(1 << 40)), i32::MIN);
+        assert_eq!(bitlen_u32(0), 0);
+        assert_eq!(bitlen_u32(1 << 31), 32);
+        assert_eq!(bitlen_u64(255), 8);
+    }
+}
