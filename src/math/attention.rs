@@ -10,7 +10,7 @@
 use super::actquant::{check_group, ActQ};
 use super::fixed::{bitlen_u32, sat_i32, shift_round};
 use super::isqrt::isqrt_u64;
-use super::matvec::dot_i8;
+use super::dot::{Dot, DotAny, DotBy32};
 use super::MathError;
 
 /// Rows of a K or V cache (see the module doc). `q` is `rows × dim`, `mant`
@@ -45,6 +45,15 @@ impl KvRows<'_> {
     }
 }
 
+/// Most cache rows [`attn_mix`] sums (its i32 accumulators are proven for this many).
+pub const MAX_KV_ROWS: usize = 1 << 20;
+
+/// Bytes of one cache row (one token's K or V in one layer): `dim` int8 values, a u16
+/// mantissa per head, an i8 exponent. A token costs twice that per layer.
+pub const fn kv_row_bytes(dim: usize, head_dim: usize) -> usize {
+    dim + 2 * (dim / head_dim) + 1
+}
+
 /// floor(2^30 / sqrt(n)) for n ≥ 1 (0 for n = 0): the query scale 1/sqrt(head_dim).
 pub fn inv_sqrt_q30(n: u32) -> u32 {
     if n == 0 { 0 } else { isqrt_u64((1u64 << 60) / n as u64) }
@@ -67,26 +76,35 @@ pub fn attn_scores(q: &ActQ, head: usize, keys: KvRows, out: &mut [i32]) -> Resu
     if out.len() != keys.rows() {
         return Err(MathError::Shape("out"));
     }
-    let (hd, heads) = (keys.head_dim, keys.dim / keys.head_dim);
+    match keys.head_dim {
+        hd if hd % 32 == 0 => scores::<DotBy32>(q, head, keys, out, hd),
+        hd => scores::<DotAny>(q, head, keys, out, hd),
+    }
+    Ok(())
+}
+
+#[inline(always)]
+fn scores<D: Dot>(q: &ActQ, head: usize, keys: KvRows, out: &mut [i32], hd: usize) {
+    let heads = keys.dim / hd;
     let qh = &q.q[head * hd..(head + 1) * hd];
     let mq = q.mant[head] as u32;
     let rows = keys.q.chunks_exact(keys.dim).zip(keys.mant.chunks_exact(heads)).zip(keys.exp);
     for (o, ((k, km), &ke)) in out.iter_mut().zip(rows) {
         let p = (mq * km[head] as u32) as i64; // < 2^30
-        let t = dot_i8(&k[head * hd..(head + 1) * hd], qh) as i64 * p;
+        let t = D::dot(&k[head * hd..(head + 1) * hd], qh) as i64 * p;
         // raw = dot · mq · mk · 2^(eq + ek) / 2^16
         *o = sat_i32(shift_round(t, 16 - q.exp as i32 - ke as i32));
     }
-    Ok(())
 }
 
 /// `out = sum_j probs[j] · V[j]_head` (Q16.16, `head_dim` values); probs are Q2.30.
 ///
 /// Each row's weight `p_j · scale_j` is turned into one i32 multiplier, sized so that
-/// 127 × (sum of multipliers) < 2^30: the inner loop is `out[d] += w · v[d]` in i32.
+/// 127 × (sum of multipliers) < 2^29 + 64 · rows: the inner loop is `out[d] += w · v[d]`
+/// in i32 (rows ≤ [`MAX_KV_ROWS`]).
 pub fn attn_mix(probs: &[u32], values: KvRows, head: usize, out: &mut [i32]) -> Result<(), MathError> {
     values.check(head)?;
-    if probs.len() != values.rows() {
+    if probs.len() != values.rows() || values.rows() > MAX_KV_ROWS {
         return Err(MathError::Shape("probs"));
     }
     if out.len() != values.head_dim {

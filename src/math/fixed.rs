@@ -39,6 +39,13 @@ pub fn bitlen_u64(v: u64) -> i32 {
     64 - v.leading_zeros() as i32
 }
 
+/// `acc[i] += x[i]`, saturating (the residual connection).
+pub fn add_in_place(acc: &mut [i32], x: &[i32]) {
+    for (a, &b) in acc.iter_mut().zip(x) {
+        *a = a.saturating_add(b);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +66,8 @@ mod tests {
         assert_eq!(bitlen_u32(0), 0);
         assert_eq!(bitlen_u32(1 << 31), 32);
         assert_eq!(bitlen_u64(255), 8);
+        let mut a = [1, i32::MAX, -5];
+        add_in_place(&mut a, &[2, 1, -7]);
+        assert_eq!(a, [3, i32::MAX, -12]);
     }
 }

@@ -8,8 +8,9 @@
 use core::ops::Range;
 
 use super::actquant::{check_group, ActQ};
+use super::dot::{Dot, Dot32, DotAny, DotBy32};
 use super::fixed::{sat_i32, shift_round};
-use super::{MathError, QMatrix};
+use super::{MathError, QMatrix, VEC_FRAC_BITS};
 
 /// Longest row the i64 row sum is proven for.
 pub const MAX_COLS: usize = 1 << 16;
@@ -28,6 +29,26 @@ pub struct WeightRows<'a> {
 impl WeightRows<'_> {
     pub fn rows(&self) -> usize {
         self.q.len().checked_div(self.cols).unwrap_or(0)
+    }
+
+    /// Row `r` as Q16.16 (embedding lookups): `q · m / 2^shift`, rounded, saturated.
+    pub fn row_q16(&self, r: usize, out: &mut [i32]) -> Result<(), MathError> {
+        if self.group == 0 || !self.cols.is_multiple_of(self.group) {
+            return Err(MathError::Group);
+        }
+        let gpr = self.cols / self.group;
+        let (Some(q), Some(m)) = (self.q.get(r * self.cols..(r + 1) * self.cols), self.scales.get(r * gpr..(r + 1) * gpr))
+        else {
+            return Err(MathError::Shape("row"));
+        };
+        if out.len() != self.cols {
+            return Err(MathError::Shape("out"));
+        }
+        let sh = self.shift as i32 - VEC_FRAC_BITS as i32;
+        for ((o, &v), i) in out.iter_mut().zip(q).zip(0..) {
+            *o = sat_i32(shift_round(v as i64 * m[i / self.group] as i64, sh));
+        }
+        Ok(())
     }
 }
 
@@ -73,50 +94,33 @@ pub fn matvec(w: WeightRows, x: &ActQ, bias: Option<&[i32]>, out: &mut [i32]) ->
     if bias.is_some_and(|b| b.len() != rows) {
         return Err(MathError::Shape("bias"));
     }
-    let sh = w.shift as i32 - x.exp as i32;
-    let gpr = w.cols / w.group;
-    let rows_iter = out.iter_mut().zip(w.q.chunks_exact(w.cols)).zip(w.scales.chunks_exact(gpr));
-    for (r, ((y, wq), ws)) in rows_iter.enumerate() {
-        let t = row_sum(wq, ws, &x.q, &x.mant, w.group);
-        let b = bias.map_or(0, |b| b[r] as i64);
-        *y = sat_i32(shift_round(t, sh).saturating_add(b));
+    match w.group {
+        32 => row_loop::<Dot32>(w, x, bias, out, 32),
+        g if g % 32 == 0 => row_loop::<DotBy32>(w, x, bias, out, g),
+        g => row_loop::<DotAny>(w, x, bias, out, g),
     }
     Ok(())
 }
 
-/// `sum_g dot_g * m_w[g] * m_x[g]` over one row.
+/// The row loop, one copy per dot kernel.
 #[inline(always)]
-fn row_sum(wq: &[i8], ws: &[u16], xq: &[i32], xm: &[u16], group: usize) -> i64 {
-    let mut t = 0i64;
-    let groups = wq.chunks_exact(group).zip(xq.chunks_exact(group)).zip(ws.iter().zip(xm));
-    for ((wg, xg), (&mw, &mx)) in groups {
-        let p = (mw as u32 * mx as u32) as i32; // ≤ 65535 × 32767 < 2^31
-        t += dot_i8(wg, xg) as i64 * p as i64;
+fn row_loop<D: Dot>(w: WeightRows, x: &ActQ, bias: Option<&[i32]>, out: &mut [i32], group: usize) {
+    let sh = w.shift as i32 - x.exp as i32;
+    let rows = out.iter_mut().zip(w.q.chunks_exact(w.cols)).zip(w.scales.chunks_exact(w.cols / group));
+    for (r, ((y, wq), ws)) in rows.enumerate() {
+        // sum_g dot_g · m_w[g] · m_x[g]
+        let mut t = 0i64;
+        let groups = wq.chunks_exact(group).zip(x.q.chunks_exact(group)).zip(ws.iter().zip(&x.mant));
+        for ((wg, xg), (&mw, &mx)) in groups {
+            // The dot first, then the mantissas: i386 has no register to spare for
+            // the product while the dot runs.
+            let d = D::dot(wg, xg);
+            let p = (mw as u32 * mx as u32) as i32; // ≤ 65535 × 32767 < 2^31
+            t += d as i64 * p as i64;
+        }
+        let b = bias.map_or(0, |b| b[r] as i64);
+        *y = sat_i32(shift_round(t, sh).saturating_add(b));
     }
-    t
-}
-
-/// `sum w[i] * x[i]`, unrolled by 8 in the source so it stays unrolled at `opt-level="s"`.
-/// The caller bounds the length (≤ MAX_GROUP), so the i32 sum cannot overflow.
-#[inline(always)]
-pub(crate) fn dot_i8(w: &[i8], x: &[i32]) -> i32 {
-    let mut acc = 0i32;
-    let mut wc = w.chunks_exact(8);
-    let mut xc = x.chunks_exact(8);
-    for (a, b) in (&mut wc).zip(&mut xc) {
-        acc += a[0] as i32 * b[0]
-            + a[1] as i32 * b[1]
-            + a[2] as i32 * b[2]
-            + a[3] as i32 * b[3]
-            + a[4] as i32 * b[4]
-            + a[5] as i32 * b[5]
-            + a[6] as i32 * b[6]
-            + a[7] as i32 * b[7];
-    }
-    for (&a, &b) in wc.remainder().iter().zip(xc.remainder()) {
-        acc += a as i32 * b;
-    }
-    acc
 }
 
 #[cfg(test)]

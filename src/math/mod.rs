@@ -31,9 +31,22 @@
 //! per group an i32 dot of int8 values (≤ 64 × 127² < 2^20), one 32-bit product of the
 //! two mantissas (< 2^31), one 32×32→64 multiply-add; one rounding shift per row.
 //! Activations are quantized per group with the weight's group size (like Q8_0 / runq),
-//! so an outlier channel only coarsens its own group.
+//! so an outlier channel only coarsens its own group. The int8 activations are held as
+//! i32 so each MAC is `movsx; imul r32, m32; add` on i386; groups of 32 are written out
+//! in full (see `dot.rs`). Measured on the i386 code16 build (opt-level "s"): 3.59
+//! instructions per MAC at group 32, 3.52 at group 64, over the group loop.
+//!
+//! # Attention and the K/V cache
+//!
+//! A cache row is one token's K (or V) for one layer, quantized like an activation with
+//! group = head size: `dim` int8 values, one u16 mantissa per head, one i8 exponent —
+//! [`kv_row_bytes`] = `dim + 2·heads + 1` bytes, twice that per token per layer
+//! (default model 128/4 heads: 274 B; GPT-2 124M 768/12 heads: 1586 B, so 12 layers ×
+//! 1024 tokens = 18.6 MiB; i16 would double that, i32 quadruple it). Scores are the same int8 dot; the probability-weighted sum
+//! of V turns each row's `p_j · scale_j` into one i32 multiplier.
 pub mod actquant;
 pub mod attention;
+mod dot;
 pub mod fixed;
 pub mod gelu;
 pub mod isqrt;
@@ -44,7 +57,7 @@ pub mod softmax;
 mod tables;
 
 pub use actquant::{quantize_row, ActQ, MANT_MAX};
-pub use attention::{attn_mix, attn_scores, inv_sqrt_q30, mul_q30_in_place, KvRows};
+pub use attention::{attn_mix, attn_scores, inv_sqrt_q30, kv_row_bytes, mul_q30_in_place, KvRows};
 pub use gelu::{gelu, gelu_in_place};
 pub use isqrt::isqrt_u64;
 pub use layernorm::{layer_norm, GPT2_LN_EPS_Q32};

@@ -2,15 +2,15 @@
 //!
 //! Candidates are `(id, weight)` with weight = e^((logit - max) / T) in Q2.30. Their
 //! order is canonical, so every platform and compiler version walks them alike: ids
-//! ascending, or — once top-k or top-p has sorted them — logit descending, id ascending
-//! (a total order, so the sort's algorithm cannot matter).
+//! ascending, or — once top-k or top-p has ranked them — logit descending, id ascending.
+//! Ranking uses a binary max-heap (O(n) to build, O(log n) per token taken), not
+//! `sort_unstable`/`select_nth_unstable`, which add ≈ 12 KB of code to GEN.EXE.
 
 use alloc::vec::Vec;
-use core::cmp::Ordering;
 
 use super::rng::Pcg32;
-use crate::math::fixed::{sat_i32, shift_round};
 use crate::math::exp_neg_q30;
+use crate::math::fixed::{sat_i32, shift_round};
 
 pub struct Candidates {
     pairs: Vec<(u32, u32)>,
@@ -28,18 +28,17 @@ impl Candidates {
 
     /// Builds the candidates from `logits` (non-empty) for temperature > 0.
     pub fn build(&mut self, logits: &[i32], temperature_milli: u32, top_k: u32, top_p_milli: u32) {
-        let by_rank = |a: &(u32, u32), b: &(u32, u32)| -> Ordering {
-            logits[b.0 as usize].cmp(&logits[a.0 as usize]).then(a.0.cmp(&b.0))
-        };
+        let n = logits.len();
         self.pairs.clear();
-        self.pairs.extend((0..logits.len() as u32).map(|id| (id, 0)));
-        let mut sorted = false;
+        self.pairs.extend((0..n as u32).map(|id| (id, 0)));
         let k = top_k as usize;
-        if k > 0 && k < self.pairs.len() {
-            self.pairs.select_nth_unstable_by(k - 1, by_rank);
-            self.pairs.truncate(k);
-            self.pairs.sort_unstable_by(by_rank);
-            sorted = true;
+        let top_p = top_p_milli < 1000;
+        let ranked = top_p || (k > 0 && k < n);
+        if ranked {
+            make_heap(&mut self.pairs, logits);
+        }
+        if k > 0 && k < n {
+            take_best(&mut self.pairs, logits, k);
         }
         let max = self.pairs.iter().map(|p| logits[p.0 as usize]).max().unwrap_or(0) as i64;
         // (l - max) / T = (l - max) · f / 2^30 with f = 2^30 · 1000 / T (≤ 2^40).
@@ -52,23 +51,31 @@ impl Candidates {
             let d = (logits[p.0 as usize] as i64 - max).max(floor);
             p.1 = exp_neg_q30(sat_i32(shift_round(d * f, 30)));
         }
-        self.pairs.retain(|p| p.1 != 0);
-        if top_p_milli < 1000 {
-            if !sorted {
-                self.pairs.sort_unstable_by(by_rank);
-            }
+        if top_p {
             let total: u64 = self.pairs.iter().map(|p| p.1 as u64).sum();
             let target = total * top_p_milli as u64; // < 2^46 · 2^10
-            let mut cum = 0u64;
-            let mut keep = self.pairs.len();
-            for (i, p) in self.pairs.iter().enumerate() {
-                cum += p.1 as u64;
-                if cum * 1000 >= target {
-                    keep = i + 1;
-                    break;
+            if k > 0 && k < n {
+                // Already ranked: keep the shortest prefix reaching the target.
+                let mut cum = 0u64;
+                let keep = self.pairs.iter().position(|p| {
+                    cum += p.1 as u64;
+                    cum * 1000 >= target
+                });
+                self.pairs.truncate(keep.map_or(n, |i| i + 1));
+            } else {
+                // Weights fall with rank, so taking the best one by one reaches the
+                // target within the tokens of positive weight.
+                let mut cum = 0u64;
+                let mut taken = 0;
+                while taken < n {
+                    cum += pop_best(&mut self.pairs[..n - taken], logits).1 as u64;
+                    taken += 1;
+                    if cum * 1000 >= target {
+                        break;
+                    }
                 }
+                keep_tail_reversed(&mut self.pairs, taken);
             }
-            self.pairs.truncate(keep.max(1));
         }
     }
 
@@ -84,4 +91,56 @@ impl Candidates {
         }
         self.pairs.last().map_or(0, |p| p.0)
     }
+}
+
+/// `a` ranks above `b`: larger logit, or the same logit and a lower id.
+fn above(logits: &[i32], a: (u32, u32), b: (u32, u32)) -> bool {
+    let (la, lb) = (logits[a.0 as usize], logits[b.0 as usize]);
+    la > lb || (la == lb && a.0 < b.0)
+}
+
+fn sift_down(heap: &mut [(u32, u32)], logits: &[i32], mut i: usize) {
+    loop {
+        let l = 2 * i + 1;
+        if l >= heap.len() {
+            return;
+        }
+        let c = if l + 1 < heap.len() && above(logits, heap[l + 1], heap[l]) { l + 1 } else { l };
+        if !above(logits, heap[c], heap[i]) {
+            return;
+        }
+        heap.swap(i, c);
+        i = c;
+    }
+}
+
+fn make_heap(heap: &mut [(u32, u32)], logits: &[i32]) {
+    for i in (0..heap.len() / 2).rev() {
+        sift_down(heap, logits, i);
+    }
+}
+
+/// Moves the best of `heap` to its last slot and restores the heap on the rest.
+fn pop_best(heap: &mut [(u32, u32)], logits: &[i32]) -> (u32, u32) {
+    let last = heap.len() - 1;
+    heap.swap(0, last);
+    sift_down(&mut heap[..last], logits, 0);
+    heap[last]
+}
+
+/// The `k` best of a heap, best first, as the whole of `pairs`.
+fn take_best(pairs: &mut Vec<(u32, u32)>, logits: &[i32], k: usize) {
+    let n = pairs.len();
+    for taken in 0..k {
+        pop_best(&mut pairs[..n - taken], logits);
+    }
+    keep_tail_reversed(pairs, k);
+}
+
+/// Keeps the last `m` entries (popped best last-first), best first.
+fn keep_tail_reversed(pairs: &mut Vec<(u32, u32)>, m: usize) {
+    let n = pairs.len();
+    pairs[n - m..].reverse();
+    pairs.copy_within(n - m.., 0);
+    pairs.truncate(m);
 }

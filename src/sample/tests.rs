@@ -71,6 +71,27 @@ fn top_k_keeps_exactly_the_k_best() {
 }
 
 #[test]
+fn ranking_matches_a_reference_sort_with_ties() {
+    // Few distinct values, so ties are everywhere: ties must go to the lower id.
+    let mut rng = Pcg32::new(6, 6);
+    let logits: Vec<i32> = (0..500).map(|_| (rng.next_u32() % 7) as i32 * 40000 - 100000).collect();
+    let mut order: Vec<u32> = (0..500).collect();
+    order.sort_by(|&a, &b| logits[b as usize].cmp(&logits[a as usize]).then(a.cmp(&b)));
+    for k in [1u32, 2, 10, 77, 499] {
+        let mut c = candidates::Candidates::with_capacity(500);
+        c.build(&logits, 1000, k, 1000);
+        let ids: Vec<u32> = c.pairs().iter().map(|p| p.0).collect();
+        assert_eq!(ids, order[..k as usize].to_vec(), "top_k {k}");
+    }
+    // top-p alone ranks by popping the heap: the kept prefix is the reference order.
+    let mut c = candidates::Candidates::with_capacity(500);
+    c.build(&logits, 1000, 0, 300);
+    let ids: Vec<u32> = c.pairs().iter().map(|p| p.0).collect();
+    assert!(!ids.is_empty() && ids.len() < 500);
+    assert_eq!(ids, order[..ids.len()].to_vec());
+}
+
+#[test]
 fn top_p_keeps_the_smallest_nucleus() {
     let probs = [0.05, 0.5, 0.15, 0.3];
     let logits = logits_of_probs(&probs);

@@ -151,3 +151,20 @@ fn bad_shapes_are_errors() {
     // 0.1 quantizes to ~0.1; 32 × 0.1 × 1.0 = 3.2.
     assert!((to_f64(y[0]) - 3.2).abs() < 0.02, "{}", to_f64(y[0]));
 }
+
+#[test]
+fn rows_dequantize_to_q16() {
+    let mut rng = Pcg32::new(14, 1);
+    let (_, qm, _, _) = random_case(&mut rng, 3, 64, 32);
+    let mut got = vec![0; 64];
+    let mut want = vec![0f32; 64];
+    for r in 0..3 {
+        qm.view().row_q16(r, &mut got).unwrap();
+        qm.dequantize_row(r, &mut want);
+        for c in 0..64 {
+            assert!((to_f64(got[c]) - want[c] as f64).abs() <= 0.5 / 65536.0 + 1e-9);
+        }
+    }
+    assert_eq!(qm.view().row_q16(3, &mut got), Err(MathError::Shape("row")));
+    assert_eq!(qm.view().row_q16(0, &mut got[..3]), Err(MathError::Shape("out")));
+}

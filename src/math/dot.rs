@@ -1,0 +1,127 @@
+//! The innermost loop: `sum w[i] * x[i]` of int8 weights and int8 activations held as
+//! i32. On i386 each term is `movsx r, byte [w]; imul r, dword [x]; add acc, r`.
+//!
+//! 32 terms are written out in full (no loop counter, no remainder test), because the
+//! DOS build is compiled for size and would not unroll them itself; multiples of 32
+//! loop over that; any other length takes the generic loop, unrolled by 8. Callers
+//! dispatch on the length once per call (`match len { 32 => f::<Dot32>(), .. }`), so
+//! each arm gets its own copy of the row loop with the kernel inlined. (A trait, not
+//! `impl Fn`: a fn item called through `Fn` goes via a shim that `opt-level="s"` does
+//! not inline.)
+
+/// Adds 8 products starting at `$o` to `$acc`, one after the other: a single running
+/// sum needs one register, where a tree of partial sums makes i386 spill pointers.
+macro_rules! mac8 {
+    ($acc:ident, $w:ident, $x:ident, $o:expr) => {
+        $acc += $w[$o] as i32 * $x[$o];
+        $acc += $w[$o + 1] as i32 * $x[$o + 1];
+        $acc += $w[$o + 2] as i32 * $x[$o + 2];
+        $acc += $w[$o + 3] as i32 * $x[$o + 3];
+        $acc += $w[$o + 4] as i32 * $x[$o + 4];
+        $acc += $w[$o + 5] as i32 * $x[$o + 5];
+        $acc += $w[$o + 6] as i32 * $x[$o + 6];
+        $acc += $w[$o + 7] as i32 * $x[$o + 7];
+    };
+}
+
+/// Any length (callers keep it ≤ MAX_GROUP, so the i32 sum cannot overflow).
+#[inline(always)]
+pub fn dot_any(w: &[i8], x: &[i32]) -> i32 {
+    let mut acc = 0i32;
+    let mut wc = w.chunks_exact(8);
+    let mut xc = x.chunks_exact(8);
+    for (a, b) in (&mut wc).zip(&mut xc) {
+        mac8!(acc, a, b, 0);
+    }
+    for (&a, &b) in wc.remainder().iter().zip(xc.remainder()) {
+        acc += a as i32 * b;
+    }
+    acc
+}
+
+/// Exactly 32 terms (falls back to [`dot_any`] if a slice is shorter, which the
+/// callers' chunking rules out, so the check compiles away).
+#[inline(always)]
+pub fn dot32(w: &[i8], x: &[i32]) -> i32 {
+    let (Some(w), Some(x)) = (w.first_chunk::<32>(), x.first_chunk::<32>()) else {
+        return dot_any(w, x);
+    };
+    let mut acc = 0i32;
+    mac8!(acc, w, x, 0);
+    mac8!(acc, w, x, 8);
+    mac8!(acc, w, x, 16);
+    mac8!(acc, w, x, 24);
+    acc
+}
+
+/// A multiple of 32 terms, as a loop over [`dot32`]. (Written out in full, a 64-term
+/// chain runs i386 out of registers — LLVM re-pairs the sums for ILP — and reloads a
+/// pointer per term.)
+#[inline(always)]
+pub fn dot_by32(w: &[i8], x: &[i32]) -> i32 {
+    let mut acc = 0i32;
+    for (a, b) in w.chunks_exact(32).zip(x.chunks_exact(32)) {
+        acc += dot32(a, b);
+    }
+    acc
+}
+
+/// A dot kernel chosen at compile time.
+pub trait Dot {
+    fn dot(w: &[i8], x: &[i32]) -> i32;
+}
+
+/// Exactly 32.
+pub struct Dot32;
+/// Any multiple of 32.
+pub struct DotBy32;
+/// Any length.
+pub struct DotAny;
+
+impl Dot for Dot32 {
+    #[inline(always)]
+    fn dot(w: &[i8], x: &[i32]) -> i32 {
+        dot32(w, x)
+    }
+}
+
+impl Dot for DotBy32 {
+    #[inline(always)]
+    fn dot(w: &[i8], x: &[i32]) -> i32 {
+        dot_by32(w, x)
+    }
+}
+
+impl Dot for DotAny {
+    #[inline(always)]
+    fn dot(w: &[i8], x: &[i32]) -> i32 {
+        dot_any(w, x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::rng::Pcg32;
+    use alloc::vec::Vec;
+
+    #[test]
+    fn all_kernels_agree_with_a_plain_sum() {
+        let mut rng = Pcg32::new(3, 3);
+        for n in [0usize, 1, 7, 8, 9, 31, 32, 33, 64, 100, 1024] {
+            let w: Vec<i8> = (0..n).map(|_| (rng.next_u32() % 255) as i32 as i8).collect();
+            let x: Vec<i32> = (0..n).map(|_| (rng.next_u32() % 255) as i32 - 127).collect();
+            let want: i32 = w.iter().zip(&x).map(|(&a, &b)| a as i32 * b).sum();
+            assert_eq!(dot_any(&w, &x), want, "n={n}");
+            if n >= 32 {
+                let want32: i32 = w[..32].iter().zip(&x).map(|(&a, &b)| a as i32 * b).sum();
+                assert_eq!(dot32(&w, &x), want32);
+            }
+            if n % 32 == 0 {
+                assert_eq!(dot_by32(&w, &x), want);
+            }
+        }
+        // Short slices fall back instead of panicking.
+        assert_eq!(dot32(&[2; 3], &[5; 3]), 30);
+    }
+}
