@@ -52,30 +52,21 @@ impl Candidates {
             p.1 = exp_neg_q30(sat_i32(shift_round(d * f, 30)));
         }
         if top_p {
+            // Take the best one by one until their mass reaches top_p. The pairs are a
+            // max-heap (a best-first list after top-k is one too), and weights fall
+            // with rank, so this stops within the tokens of positive weight.
             let total: u64 = self.pairs.iter().map(|p| p.1 as u64).sum();
             let target = total * top_p_milli as u64; // < 2^46 · 2^10
-            if k > 0 && k < n {
-                // Already ranked: keep the shortest prefix reaching the target.
-                let mut cum = 0u64;
-                let keep = self.pairs.iter().position(|p| {
-                    cum += p.1 as u64;
-                    cum * 1000 >= target
-                });
-                self.pairs.truncate(keep.map_or(n, |i| i + 1));
-            } else {
-                // Weights fall with rank, so taking the best one by one reaches the
-                // target within the tokens of positive weight.
-                let mut cum = 0u64;
-                let mut taken = 0;
-                while taken < n {
-                    cum += pop_best(&mut self.pairs[..n - taken], logits).1 as u64;
-                    taken += 1;
-                    if cum * 1000 >= target {
-                        break;
-                    }
+            let m = self.pairs.len();
+            let (mut cum, mut taken) = (0u64, 0);
+            while taken < m {
+                cum += pop_best(&mut self.pairs[..m - taken], logits).1 as u64;
+                taken += 1;
+                if cum * 1000 >= target {
+                    break;
                 }
-                keep_tail_reversed(&mut self.pairs, taken);
             }
+            keep_tail_reversed(&mut self.pairs, taken);
         }
     }
 

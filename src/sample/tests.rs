@@ -83,6 +83,12 @@ fn ranking_matches_a_reference_sort_with_ties() {
         let ids: Vec<u32> = c.pairs().iter().map(|p| p.0).collect();
         assert_eq!(ids, order[..k as usize].to_vec(), "top_k {k}");
     }
+    // top-k then top-p: the nucleus of the k best, still in reference order.
+    let mut c = candidates::Candidates::with_capacity(500);
+    c.build(&logits, 1000, 40, 500);
+    let ids: Vec<u32> = c.pairs().iter().map(|p| p.0).collect();
+    assert!(ids.len() > 1 && ids.len() < 40, "{}", ids.len());
+    assert_eq!(ids, order[..ids.len()].to_vec());
     // top-p alone ranks by popping the heap: the kept prefix is the reference order.
     let mut c = candidates::Candidates::with_capacity(500);
     c.build(&logits, 1000, 0, 300);
@@ -93,9 +99,12 @@ fn ranking_matches_a_reference_sort_with_ties() {
 
 #[test]
 fn top_p_keeps_the_smallest_nucleus() {
+    // Cumulative mass in rank order: 0.5, 0.8, 0.95, 1.0; each top_p sits mid-interval.
     let probs = [0.05, 0.5, 0.15, 0.3];
     let logits = logits_of_probs(&probs);
-    for (top_p, want) in [(400, vec![1]), (750, vec![1, 3]), (900, vec![1, 3, 2]), (990, vec![1, 3, 2, 0])] {
+    let cases = [(0, vec![1]), (450, vec![1]), (550, vec![1, 3]), (780, vec![1, 3]), (820, vec![1, 3, 2])];
+    let cases = cases.into_iter().chain([(930, vec![1, 3, 2]), (970, vec![1, 3, 2, 0]), (999, vec![1, 3, 2, 0])]);
+    for (top_p, want) in cases {
         let mut c = candidates::Candidates::with_capacity(4);
         c.build(&logits, 1000, 0, top_p);
         let ids: Vec<u32> = c.pairs().iter().map(|p| p.0).collect();

@@ -110,22 +110,27 @@ fn mix_matches_float_within_bound() {
             attn_mix(&p, v.rows(), head, &mut out).unwrap();
             for d in 0..hd {
                 let col = head * hd + d;
-                let (mut f, mut bound) = (0.0, 0.5 / 65536.0);
-                let nonzero = p.iter().filter(|&&x| x != 0).count() as f64;
+                // Against the dequantized values only the multipliers' rounding remains:
+                // half a unit of 2^-g per nonzero row, times |v| ≤ 127, plus the output's
+                // half LSB. Against the float values, add half a V step per row.
+                let (mut fq, mut f, mut vbound) = (0.0, 0.0, 0.0);
                 for j in 0..rows {
-                    let (_, step) = v.deq(j, col);
+                    let (vq, step) = v.deq(j, col);
                     let pj = p[j] as f64 / PROB_ONE as f64;
+                    fq += pj * vq;
                     f += pj * v.f[j * dim + col];
-                    bound += pj * step / 2.0; // V quantization
+                    vbound += pj * step / 2.0;
                 }
-                // Multiplier rounding: half a unit of 2^-g per nonzero row, times |v| ≤ 127.
+                let nonzero = p.iter().filter(|&&x| x != 0).count() as f64;
                 let top = (0..rows)
                     .filter(|&j| p[j] != 0)
                     .map(|j| bitlen_u32(v.mant[j * dim / hd + head] as u32) + v.exp[j] as i32)
                     .max()
                     .unwrap();
-                bound += nonzero * 63.5 * libm::exp2(-(22 - top) as f64) / 65536.0;
-                assert!((to_f64(out[d]) - f).abs() <= bound, "mix {} vs {f} bound {bound}", to_f64(out[d]));
+                let bound = 0.5 / 65536.0 + nonzero * 63.5 * libm::exp2(-(22 - top) as f64) / 65536.0;
+                let got = to_f64(out[d]);
+                assert!((got - fq).abs() <= bound, "mix {got} vs {fq} (dequantized), bound {bound}");
+                assert!((got - f).abs() <= bound + vbound, "mix {got} vs {f}, bound {}", bound + vbound);
             }
         }
     }
