@@ -10,7 +10,7 @@
 use super::actquant::{check_group, ActQ};
 use super::fixed::{bitlen_u32, sat_i32, shift_round};
 use super::isqrt::isqrt_u64;
-use super::dot::{Dot, DotAny, DotBy32};
+use super::dot::{axpy, Dot, DotAny, DotBy32};
 use super::MathError;
 
 /// Rows of a K or V cache (see the module doc). `q` is `rows × dim`, `mant`
@@ -90,8 +90,8 @@ fn scores<D: Dot>(q: &ActQ, head: usize, keys: KvRows, out: &mut [i32], hd: usiz
     let mq = q.mant[head] as u32;
     let rows = keys.q.chunks_exact(keys.dim).zip(keys.mant.chunks_exact(heads)).zip(keys.exp);
     for (o, ((k, km), &ke)) in out.iter_mut().zip(rows) {
-        let p = (mq * km[head] as u32) as i64; // < 2^30
-        let t = D::dot(&k[head * hd..(head + 1) * hd], qh) as i64 * p;
+        let p = (mq * km[head] as u32) as i32; // < 2^30
+        let t = D::dot(&k[head * hd..(head + 1) * hd], qh) as i64 * p as i64;
         // raw = dot · mq · mk · 2^(eq + ek) / 2^16
         *o = sat_i32(shift_round(t, 16 - q.exp as i32 - ke as i32));
     }
@@ -132,9 +132,7 @@ pub fn attn_mix(probs: &[u32], values: KvRows, head: usize, out: &mut [i32]) -> 
         if w == 0 {
             continue;
         }
-        for (o, &x) in out.iter_mut().zip(&v[head * hd..(head + 1) * hd]) {
-            *o += w * x as i32;
-        }
+        axpy(out, w, &v[head * hd..(head + 1) * hd]);
     }
     for o in out.iter_mut() {
         *o = sat_i32(shift_round(*o as i64, g));

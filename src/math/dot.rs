@@ -66,6 +66,27 @@ pub fn dot_by32(w: &[i8], x: &[i32]) -> i32 {
     acc
 }
 
+/// `out[i] += w * v[i]` (attention's weighted sum of V rows), unrolled by 8. The
+/// caller bounds `w` and the row count so the sums stay within i32.
+#[inline(always)]
+pub fn axpy(out: &mut [i32], w: i32, v: &[i8]) {
+    let mut oc = out.chunks_exact_mut(8);
+    let mut vc = v.chunks_exact(8);
+    for (o, x) in (&mut oc).zip(&mut vc) {
+        o[0] += w * x[0] as i32;
+        o[1] += w * x[1] as i32;
+        o[2] += w * x[2] as i32;
+        o[3] += w * x[3] as i32;
+        o[4] += w * x[4] as i32;
+        o[5] += w * x[5] as i32;
+        o[6] += w * x[6] as i32;
+        o[7] += w * x[7] as i32;
+    }
+    for (o, &x) in oc.into_remainder().iter_mut().zip(vc.remainder()) {
+        *o += w * x as i32;
+    }
+}
+
 /// A dot kernel chosen at compile time.
 pub trait Dot {
     fn dot(w: &[i8], x: &[i32]) -> i32;
@@ -106,7 +127,7 @@ mod tests {
     use alloc::vec::Vec;
 
     #[test]
-    fn all_kernels_agree_with_a_plain_sum() {
+    fn all_kernels_agree_with_plain_loops() {
         let mut rng = Pcg32::new(3, 3);
         for n in [0usize, 1, 7, 8, 9, 31, 32, 33, 64, 100, 1024] {
             let w: Vec<i8> = (0..n).map(|_| (rng.next_u32() % 255) as i32 as i8).collect();
@@ -120,6 +141,9 @@ mod tests {
             if n % 32 == 0 {
                 assert_eq!(dot_by32(&w, &x), want);
             }
+            let mut acc: Vec<i32> = x.clone();
+            axpy(&mut acc, -3, &w);
+            assert!(acc.iter().zip(&x).zip(&w).all(|((&a, &b), &c)| a == b - 3 * c as i32), "axpy n={n}");
         }
         // Short slices fall back instead of panicking.
         assert_eq!(dot32(&[2; 3], &[5; 3]), 30);
