@@ -8,6 +8,7 @@ extern crate alloc;
 #[cfg(feature = "host")]
 extern crate std;
 
+pub mod cli;
 pub mod format;
 pub mod math;
 pub mod mem;
