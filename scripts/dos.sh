@@ -12,7 +12,7 @@
 #   --no-xms        no XMS driver
 #   --cycles N      fixed cycles (benchmarks: 25000); default max (fast tests)
 #   --timeout S     wall-clock limit (default 300); a hang is an error (exit 124)
-#   --keep DIR      copy the run's output files (OUT<n>.TXT, EL<n>.TXT) to DIR
+#   --keep DIR      copy the run's files (OUT<n>.TXT, EL<n>.TXT, any other T:\*.TXT) to DIR
 #   --quiet         do not print the commands' output
 #   --mount X=DIR   mount another host folder as drive X:
 set -euo pipefail
@@ -93,5 +93,5 @@ for i in $(seq 1 ${#cmds[@]}); do
     [ $quiet = 1 ] || { [ -f "$out" ] && cat "$out"; }
     code=$(tr -dc '0-9' < "$el")
 done
-if [ -n "$keep" ]; then mkdir -p "$keep"; cp "$tmp"/OUT*.TXT "$tmp"/EL*.TXT "$keep"/ 2>/dev/null || true; fi
+if [ -n "$keep" ]; then mkdir -p "$keep"; cp "$tmp"/*.TXT "$keep"/ 2>/dev/null || true; fi
 exit "$code"

@@ -1,20 +1,39 @@
 //! Console output through DOS handles, so `GEN ... > FILE` redirects it.
-use super::handle::{Handle, STDERR, STDOUT};
+//!
+//! COMMAND.COM cannot redirect stderr, so error lines are also appended to the file
+//! named by the environment variable GENERR when it is set (`SET GENERR=ERRORS.LOG`):
+//! batch files can log what went wrong.
+use super::handle::Handle;
 use embedded_io::Write as _;
 
-pub struct Console(Handle);
+pub struct Console {
+    handle: Handle,
+    also_to_generr: bool,
+}
 
 pub fn stdout() -> Console {
-    Console(Handle(STDOUT.0))
+    Console { handle: Handle(1), also_to_generr: false }
 }
 
 pub fn stderr() -> Console {
-    Console(Handle(STDERR.0))
+    Console { handle: Handle(2), also_to_generr: true }
 }
 
 impl Console {
     pub fn bytes(&mut self, b: &[u8]) {
-        let _ = self.0.write_all(b);
+        let _ = self.handle.write_all(b);
+        if self.also_to_generr {
+            append_to_generr(b);
+        }
+    }
+}
+
+fn append_to_generr(b: &[u8]) {
+    let Some(name) = super::env::get(b"GENERR") else { return };
+    let file = Handle::open_append(&name);
+    if let Ok(mut f) = file {
+        let _ = f.write_all(b);
+        f.close();
     }
 }
 
@@ -31,7 +50,8 @@ impl embedded_io::ErrorType for Console {
 
 impl embedded_io::Write for Console {
     fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
-        self.0.write(buf)
+        self.bytes(buf);
+        Ok(buf.len())
     }
     fn flush(&mut self) -> Result<(), Self::Error> {
         Ok(())

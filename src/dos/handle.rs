@@ -70,6 +70,20 @@ impl Handle {
         Ok(Handle(r.ax_value()))
     }
 
+    /// Opens `name` for writing at its end, creating it if needed.
+    pub fn open_append(name: &[u8]) -> Result<Handle, DosError> {
+        let path = AsciiZ::new(name)?;
+        let mut r = Regs::ax(0x3D01);
+        r.edx = path.as_ptr() as u32;
+        int21(&mut r);
+        if r.carry() {
+            return Handle::open(name, true);
+        }
+        let h = Handle(r.ax_value());
+        h.seek_raw(2, 0)?;
+        Ok(h)
+    }
+
     pub fn close(self) {
         let mut r = Regs::ax(0x3E00);
         r.ebx = self.0 as u32;

@@ -9,6 +9,8 @@ pub mod brk;
 pub mod console;
 pub mod conv;
 pub mod cpu;
+pub mod env;
+pub mod farbuf;
 pub mod error;
 pub mod flat;
 pub mod handle;

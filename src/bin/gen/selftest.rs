@@ -20,7 +20,7 @@ pub fn run() -> u8 {
     let block = match xms::alloc(kb) {
         Ok(b) => b,
         Err(e) => {
-            let _ = write!(console::stdout(), "GEN: SELFTEST: {} {:x} ({} KB)\r\n", e.message(), e.0, kb);
+            let _ = write!(console::stderr(), "GEN: SELFTEST: {} ({} KB)\r\n", e.message(), kb);
             return exit_code::OUT_OF_MEMORY;
         }
     };
