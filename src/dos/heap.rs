@@ -49,3 +49,41 @@ unsafe impl GlobalAlloc for DosHeap {
         let _ = list().free_range(flat::linear(ptr), layout.size() as u32);
     }
 }
+
+/// Where the heap's memory came from.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HeapInfo {
+    pub conventional_bytes: u32,
+    pub xms_bytes: u32,
+}
+
+/// Conventional memory left to DOS (for COMMAND.COM reload, file buffers).
+const DOS_RESERVE_PARAGRAPHS: u16 = 0x400;
+
+/// Gives the heap up to `max_bytes`: the largest XMS block first (flat, large), then the
+/// largest conventional block. Called once, before the engine allocates.
+pub fn init(max_bytes: u32) -> HeapInfo {
+    let mut info = HeapInfo::default();
+    let mut left = max_bytes;
+    let free = super::xms::query_free();
+    let kb = free.largest_kb.min(left / 1024);
+    if kb > 0 {
+        if let Ok(block) = super::xms::alloc(kb) {
+            if add_region(block.linear, kb * 1024) {
+                info.xms_bytes = kb * 1024;
+                left -= kb * 1024;
+            }
+            // The block stays locked for the whole run; the exit path frees it.
+        }
+    }
+    let paragraphs = super::conv::largest_free().saturating_sub(DOS_RESERVE_PARAGRAPHS);
+    let paragraphs = paragraphs.min((left / 16).min(0xFFFF) as u16);
+    if paragraphs > 0 {
+        if let Ok(seg) = super::conv::alloc(paragraphs) {
+            if add_region((seg as u32) << 4, paragraphs as u32 * 16) {
+                info.conventional_bytes = paragraphs as u32 * 16;
+            }
+        }
+    }
+    info
+}
