@@ -1,0 +1,1 @@
+//! CP437 (to be written).

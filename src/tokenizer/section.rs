@@ -1,0 +1,89 @@
+//! The tokenizer as a byte blob: the tokenizer section of a GPT2BSCM model file.
+//!
+//! Layout (all integers little-endian `u32`, no padding):
+//!
+//! | offset              | size  | field                                             |
+//! |---------------------|-------|---------------------------------------------------|
+//! | 0                   | 4     | magic `GBPE` (bytes `47 42 50 45`)                |
+//! | 4                   | 4     | layout version, 1                                 |
+//! | 8                   | 4     | `n`: token count (ids are `0..n`)                 |
+//! | 12                  | 4     | `m`: merge count (ranks are `0..m`)               |
+//! | 16                  | 4     | `b`: total bytes of all tokens                    |
+//! | 20                  | 4·n   | byte length of each token, by id (each ≥ 1)       |
+//! | 20 + 4n             | 8·m   | merges by rank: left token id, right token id     |
+//! | 20 + 4n + 8m        | b     | token bytes, by id, concatenated (raw bytes)      |
+//!
+//! The section is exactly `20 + 4n + 8m + b` bytes long; any other length is
+//! rejected before anything is allocated, so allocations never exceed what the
+//! input length justifies. The reader then checks what `Tokenizer::from_tokens`
+//! checks: non-empty unique tokens, all 256 single bytes present, merge ids in
+//! range, each merge's concatenation a token, no repeated merge.
+
+use alloc::vec::Vec;
+
+use super::error::TokenizerError;
+use super::vocab::Tokenizer;
+
+const MAGIC: [u8; 4] = *b"GBPE";
+const VERSION: u32 = 1;
+const HEADER_BYTES: usize = 20;
+
+fn read_u32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
+
+impl Tokenizer {
+    /// Serializes the tokenizer in the layout above.
+    pub fn to_section_bytes(&self) -> Vec<u8> {
+        let n = self.vocab_size();
+        let merges = self.merges();
+        let mut out = Vec::with_capacity(HEADER_BYTES + 4 * n + 8 * merges.len() + self.token_bytes.len());
+        out.extend_from_slice(&MAGIC);
+        for v in [VERSION, n as u32, merges.len() as u32, self.token_bytes.len() as u32] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for id in 0..n as u32 {
+            out.extend_from_slice(&(self.decode_token(id).len() as u32).to_le_bytes());
+        }
+        for [left, right] in merges {
+            out.extend_from_slice(&left.to_le_bytes());
+            out.extend_from_slice(&right.to_le_bytes());
+        }
+        out.extend_from_slice(&self.token_bytes);
+        out
+    }
+
+    /// Reads a tokenizer written by `to_section_bytes`, validating everything.
+    pub fn from_section_bytes(bytes: &[u8]) -> Result<Tokenizer, TokenizerError> {
+        let actual = bytes.len() as u64;
+        if bytes.len() < HEADER_BYTES {
+            return Err(TokenizerError::BadSectionLength { expected: HEADER_BYTES as u64, actual });
+        }
+        if bytes[0..4] != MAGIC {
+            return Err(TokenizerError::BadMagic);
+        }
+        let version = read_u32(bytes, 4);
+        if version != VERSION {
+            return Err(TokenizerError::UnsupportedVersion(version));
+        }
+        let (n, m, b) = (read_u32(bytes, 8), read_u32(bytes, 12), read_u32(bytes, 16));
+        let expected = HEADER_BYTES as u64 + 4 * u64::from(n) + 8 * u64::from(m) + u64::from(b);
+        if expected != actual {
+            return Err(TokenizerError::BadSectionLength { expected, actual });
+        }
+        // From here every count is bounded by the input length.
+        let (n, m, b) = (n as usize, m as usize, b as usize);
+        let lens_at = HEADER_BYTES;
+        let merges_at = lens_at + 4 * n;
+        let bytes_at = merges_at + 8 * m;
+        let token_len = |i: usize| read_u32(bytes, lens_at + 4 * i);
+        let total: u64 = (0..n).map(|i| u64::from(token_len(i))).sum();
+        if total != b as u64 {
+            return Err(TokenizerError::TokenBytesMismatch);
+        }
+        let merge = |r: usize| {
+            [read_u32(bytes, merges_at + 8 * r), read_u32(bytes, merges_at + 8 * r + 4)]
+        };
+        Tokenizer::build(bytes[bytes_at..].to_vec(), token_len, n, merge, m)
+    }
+}

@@ -1,0 +1,235 @@
+//! The in-memory tokenizer: token bytes and merge ranks in sorted arrays.
+//!
+//! Tokens are raw byte strings (not the byte-to-unicode strings of `vocab.json`);
+//! merges are ordered pairs of token ids whose rank is their index. Lookups are
+//! binary searches over compact arrays instead of hash maps, because on DOS every
+//! byte of RAM counts: the GPT-2 vocabulary takes about 0.9 MB this way.
+
+use alloc::vec::Vec;
+
+use super::compact_array::CompactArray;
+use super::error::TokenizerError;
+
+/// A byte-level BPE tokenizer (GPT-2's algorithm, any vocabulary).
+pub struct Tokenizer {
+    /// All tokens' bytes, one after the other.
+    pub(super) token_bytes: Vec<u8>,
+    /// `token_ends[i]` is where token `i` ends in `token_bytes` (it starts where
+    /// token `i - 1` ends).
+    pub(super) token_ends: CompactArray,
+    /// The token holding each single byte: the symbols BPE starts from.
+    pub(super) byte_token: [u32; 256],
+    /// Merges grouped by left token: those with left id `l` are at
+    /// `pair_start[l]..pair_start[l + 1]`, sorted by right id.
+    pub(super) pair_start: CompactArray,
+    pub(super) pair_right: CompactArray,
+    /// Rank (priority, lower merges first) of each merge.
+    pub(super) pair_rank: CompactArray,
+    /// Token id the merge produces.
+    pub(super) pair_result: CompactArray,
+}
+
+impl Tokenizer {
+    /// Builds a tokenizer from its tokens (id = index) and its merges (rank = index).
+    ///
+    /// Rejects empty or duplicate tokens, a missing single-byte token, merges naming
+    /// unknown ids, merges whose concatenation is not a token, and repeated merges.
+    pub fn from_tokens<T: AsRef<[u8]>>(
+        tokens: &[T],
+        merges: &[[u32; 2]],
+    ) -> Result<Tokenizer, TokenizerError> {
+        let total: usize = tokens.iter().map(|t| t.as_ref().len()).sum();
+        let mut bytes = Vec::with_capacity(total);
+        let mut lens = Vec::with_capacity(tokens.len());
+        for t in tokens {
+            bytes.extend_from_slice(t.as_ref());
+            lens.push(u32::try_from(t.as_ref().len()).map_err(|_| TokenizerError::TooLarge)?);
+        }
+        Self::build(bytes, |i| lens[i], tokens.len(), |r| merges[r], merges.len())
+    }
+
+    /// Shared constructor: `token_len(i)` for `i < token_count` must add up to
+    /// `token_bytes.len()` (callers check it); `merge(r)` gives the merge of rank `r`.
+    pub(super) fn build(
+        token_bytes: Vec<u8>,
+        token_len: impl Fn(usize) -> u32,
+        token_count: usize,
+        merge: impl Fn(usize) -> [u32; 2],
+        merge_count: usize,
+    ) -> Result<Tokenizer, TokenizerError> {
+        let n = u32::try_from(token_count).map_err(|_| TokenizerError::TooLarge)?;
+        let m = u32::try_from(merge_count).map_err(|_| TokenizerError::TooLarge)?;
+        let total = u32::try_from(token_bytes.len()).map_err(|_| TokenizerError::TooLarge)?;
+        if n == u32::MAX {
+            return Err(TokenizerError::TooLarge);
+        }
+
+        let mut token_ends = CompactArray::zeroed(token_count, total);
+        let mut end = 0u32;
+        for i in 0..token_count {
+            let len = token_len(i);
+            if len == 0 {
+                return Err(TokenizerError::EmptyToken { id: i as u32 });
+            }
+            end = end.checked_add(len).ok_or(TokenizerError::TokenBytesMismatch)?;
+            if end > total {
+                return Err(TokenizerError::TokenBytesMismatch);
+            }
+            token_ends.set(i, end);
+        }
+        if end != total {
+            return Err(TokenizerError::TokenBytesMismatch);
+        }
+        let mut tok = Tokenizer {
+            token_bytes,
+            token_ends,
+            byte_token: [0; 256],
+            pair_start: CompactArray::zeroed(token_count + 1, m),
+            pair_right: CompactArray::zeroed(merge_count, n),
+            pair_rank: CompactArray::zeroed(merge_count, m),
+            pair_result: CompactArray::zeroed(merge_count, n),
+        };
+
+        // Ids sorted by bytes: finds duplicates, single bytes and merge results.
+        // Dropped once built, so it costs RAM only while loading.
+        let mut by_bytes: Vec<u32> = (0..n).collect();
+        by_bytes.sort_unstable_by(|&a, &b| tok.token(a).cmp(tok.token(b)).then(a.cmp(&b)));
+        for w in by_bytes.windows(2) {
+            if tok.token(w[0]) == tok.token(w[1]) {
+                return Err(TokenizerError::DuplicateToken { id: w[1], first: w[0] });
+            }
+        }
+        let find = |bytes: &[u8], tok: &Tokenizer| -> Option<u32> {
+            by_bytes.binary_search_by(|&id| tok.token(id).cmp(bytes)).ok().map(|k| by_bytes[k])
+        };
+        for b in 0..=255u8 {
+            tok.byte_token[usize::from(b)] =
+                find(&[b], &tok).ok_or(TokenizerError::MissingByteToken { byte: b })?;
+        }
+
+        // Merges in (left, right) order, each with its rank and result.
+        for r in 0..merge_count {
+            for id in merge(r) {
+                if id >= n {
+                    return Err(TokenizerError::MergeIdOutOfRange { rank: r as u32, id });
+                }
+            }
+        }
+        let mut by_pair: Vec<u32> = (0..m).collect();
+        by_pair.sort_unstable_by(|&a, &b| merge(a as usize).cmp(&merge(b as usize)).then(a.cmp(&b)));
+        let mut joined = Vec::new();
+        let mut counts_done = 0usize; // pair_start entries filled so far
+        for (k, &rank) in by_pair.iter().enumerate() {
+            let [left, right] = merge(rank as usize);
+            if k > 0 && merge(by_pair[k - 1] as usize) == [left, right] {
+                return Err(TokenizerError::DuplicateMerge { rank, first: by_pair[k - 1] });
+            }
+            joined.clear();
+            joined.extend_from_slice(tok.token(left));
+            joined.extend_from_slice(tok.token(right));
+            let result = find(&joined, &tok).ok_or(TokenizerError::MergeResultMissing { rank })?;
+            while counts_done <= left as usize {
+                tok.pair_start.set(counts_done, k as u32);
+                counts_done += 1;
+            }
+            tok.pair_right.set(k, right);
+            tok.pair_rank.set(k, rank);
+            tok.pair_result.set(k, result);
+        }
+        while counts_done <= token_count {
+            tok.pair_start.set(counts_done, m);
+            counts_done += 1;
+        }
+        Ok(tok)
+    }
+
+    /// Number of tokens (ids are `0..vocab_size`).
+    pub fn vocab_size(&self) -> usize {
+        self.token_ends.len()
+    }
+
+    /// Number of merges (ranks are `0..merge_count`).
+    pub fn merge_count(&self) -> usize {
+        self.pair_right.len()
+    }
+
+    /// Bytes of token `id`, or `None` for an id outside the vocabulary.
+    pub fn token_bytes(&self, id: u32) -> Option<&[u8]> {
+        let i = usize::try_from(id).ok()?;
+        if i >= self.vocab_size() {
+            return None;
+        }
+        let start = if i == 0 { 0 } else { self.token_ends.get(i - 1) as usize };
+        Some(&self.token_bytes[start..self.token_ends.get(i) as usize])
+    }
+
+    /// Bytes of token `id` (empty for an id outside the vocabulary).
+    pub fn decode_token(&self, id: u32) -> &[u8] {
+        self.token_bytes(id).unwrap_or(&[])
+    }
+
+    /// Concatenated bytes of `ids` (ids outside the vocabulary contribute nothing).
+    pub fn decode(&self, ids: &[u32]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for &id in ids {
+            out.extend_from_slice(self.decode_token(id));
+        }
+        out
+    }
+
+    /// Id of the token whose bytes are exactly `bytes` (e.g. `<|endoftext|>`).
+    /// A linear scan: meant for a few look-ups at start-up, not for encoding.
+    pub fn find_token(&self, bytes: &[u8]) -> Option<u32> {
+        (0..self.vocab_size() as u32).find(|&id| self.decode_token(id) == bytes)
+    }
+
+    /// The merges in rank order, as `[left, right]` token ids.
+    pub fn merges(&self) -> Vec<[u32; 2]> {
+        let mut out = alloc::vec![[0u32; 2]; self.merge_count()];
+        for left in 0..self.vocab_size() {
+            for k in self.pair_start.get(left) as usize..self.pair_start.get(left + 1) as usize {
+                out[self.pair_rank.get(k) as usize] = [left as u32, self.pair_right.get(k)];
+            }
+        }
+        out
+    }
+
+    /// Rank and result of merging `left` then `right`, if that pair is a merge.
+    #[inline]
+    pub(super) fn merge_of(&self, left: u32, right: u32) -> Option<(u32, u32)> {
+        let lo = self.pair_start.get(left as usize) as usize;
+        let hi = self.pair_start.get(left as usize + 1) as usize;
+        let k = self.pair_right.lower_bound(lo, hi, right);
+        if k < hi && self.pair_right.get(k) == right {
+            Some((self.pair_rank.get(k), self.pair_result.get(k)))
+        } else {
+            None
+        }
+    }
+
+    /// Heap bytes this tokenizer holds (its RAM cost beyond the struct itself).
+    pub fn heap_bytes(&self) -> usize {
+        self.token_bytes.capacity()
+            + self.token_ends.heap_bytes()
+            + self.pair_start.heap_bytes()
+            + self.pair_right.heap_bytes()
+            + self.pair_rank.heap_bytes()
+            + self.pair_result.heap_bytes()
+    }
+
+    /// Bytes of a token known to exist.
+    fn token(&self, id: u32) -> &[u8] {
+        self.decode_token(id)
+    }
+}
+
+impl core::fmt::Debug for Tokenizer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Tokenizer")
+            .field("vocab_size", &self.vocab_size())
+            .field("merge_count", &self.merge_count())
+            .field("heap_bytes", &self.heap_bytes())
+            .finish()
+    }
+}
+
