@@ -87,3 +87,45 @@ impl Tokenizer {
         Tokenizer::build(bytes[bytes_at..].to_vec(), token_len, n, merge, m)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn small() -> Tokenizer {
+        let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
+        tokens.push(b"ab".to_vec());
+        Tokenizer::from_tokens(&tokens, &[[u32::from(b'a'), u32::from(b'b')]]).unwrap()
+    }
+
+    #[test]
+    fn layout_is_as_documented() {
+        let blob = small().to_section_bytes();
+        assert_eq!(&blob[0..4], b"GBPE");
+        assert_eq!((read_u32(&blob, 4), read_u32(&blob, 8), read_u32(&blob, 12), read_u32(&blob, 16)),
+            (1, 257, 1, 258));
+        assert_eq!(blob.len(), 20 + 4 * 257 + 8 + 258);
+        assert_eq!(read_u32(&blob, 20 + 4 * 256), 2); // length of token 256
+        assert_eq!((read_u32(&blob, 20 + 4 * 257), read_u32(&blob, 24 + 4 * 257)), (97, 98));
+        assert_eq!(&blob[blob.len() - 3..], b"\xffab");
+    }
+
+    #[test]
+    fn inconsistent_contents_are_rejected() {
+        let blob = small().to_section_bytes();
+        let mut bad = blob.clone();
+        bad[20..24].copy_from_slice(&2u32.to_le_bytes()); // token 0 claims 2 bytes
+        assert_eq!(Tokenizer::from_section_bytes(&bad).unwrap_err(), TokenizerError::TokenBytesMismatch);
+        let mut bad = blob.clone();
+        bad[20 + 4 * 257..24 + 4 * 257].copy_from_slice(&5000u32.to_le_bytes());
+        assert_eq!(Tokenizer::from_section_bytes(&bad).unwrap_err(),
+            TokenizerError::MergeIdOutOfRange { rank: 0, id: 5000 });
+        let mut bad = blob.clone();
+        let last = bad.len() - 1;
+        bad[last] = b'a'; // token 256 becomes "aa": the merge a+b makes no token
+        assert_eq!(Tokenizer::from_section_bytes(&bad).unwrap_err(),
+            TokenizerError::MergeResultMissing { rank: 0 });
+        assert!(Tokenizer::from_section_bytes(&blob).is_ok());
+    }
+}

@@ -233,3 +233,74 @@ impl core::fmt::Debug for Tokenizer {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    /// The 256 single bytes (id = byte), then `extra`.
+    fn tokens(extra: &[&[u8]]) -> Vec<Vec<u8>> {
+        let mut t: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
+        t.extend(extra.iter().map(|e| e.to_vec()));
+        t
+    }
+
+    const A: u32 = b'a' as u32;
+    const B: u32 = b'b' as u32;
+    const C: u32 = b'c' as u32;
+
+    #[test]
+    fn merges_apply_by_rank() {
+        // "ab" = 256, "bc" = 257, "abc" = 258; (b, c) outranks (a, b).
+        let tok = Tokenizer::from_tokens(&tokens(&[b"ab", b"bc", b"abc"]), &[[B, C], [A, B], [A, 257]])
+            .unwrap();
+        assert_eq!(tok.encode_to_vec(b"abc"), [258]); // a + bc, then abc
+        assert_eq!(tok.encode_to_vec(b"ab"), [256]);
+        assert_eq!(tok.encode_to_vec(b"abab"), [256, 256]);
+        assert_eq!(tok.encode_to_vec(b"cab"), [C, 256]);
+        assert_eq!(tok.merges(), [[B, C], [A, B], [A, 257]]);
+        assert_eq!(tok.decode(&[258, 256, 999]), b"abcab");
+        assert_eq!(tok.token_bytes(259), None);
+        assert_eq!(tok.find_token(b"bc"), Some(257));
+    }
+
+    #[test]
+    fn ties_merge_leftmost_first() {
+        // "aaa": the pair (a, a) occurs twice; the left one merges first.
+        let tok = Tokenizer::from_tokens(&tokens(&[b"aa", b"aaa"]), &[[A, A], [A, 256]]).unwrap();
+        assert_eq!(tok.encode_to_vec(b"aaa"), [256, A]);
+        assert_eq!(tok.encode_to_vec(b"aaaa"), [256, 256]);
+        // With (a, aa) ranked first it still cannot apply before (a, a) made "aa".
+        let tok = Tokenizer::from_tokens(&tokens(&[b"aa", b"aaa"]), &[[A, 256], [A, A]]).unwrap();
+        assert_eq!(tok.encode_to_vec(b"aaa"), [256, A]);
+    }
+
+    #[test]
+    fn wide_ids_work_like_narrow_ones() {
+        // 70 000 tokens forces u32 arrays; the merge result sits above 65 535.
+        let mut t = tokens(&[]);
+        for i in 256..70_000u32 {
+            t.push(vec![0xFF, (i >> 16) as u8, (i >> 8) as u8, i as u8]);
+        }
+        t.push(b"xy".to_vec());
+        let tok = Tokenizer::from_tokens(&t, &[[u32::from(b'x'), u32::from(b'y')]]).unwrap();
+        assert!(matches!(tok.pair_result, CompactArray::Wide(_)));
+        assert_eq!(tok.encode_to_vec(b"xyz"), [70_000, u32::from(b'z')]);
+    }
+
+    #[test]
+    fn bad_vocabularies_are_rejected() {
+        use TokenizerError::*;
+        let err = |t: &[Vec<u8>], m: &[[u32; 2]]| Tokenizer::from_tokens(t, m).unwrap_err();
+        assert_eq!(err(&tokens(&[b""]), &[]), EmptyToken { id: 256 });
+        assert_eq!(err(&tokens(&[b"ab", b"ab"]), &[]), DuplicateToken { id: 257, first: 256 });
+        assert_eq!(err(&tokens(&[b"a"]), &[]), DuplicateToken { id: 256, first: A });
+        let mut no_z = tokens(&[]);
+        no_z[usize::from(b'z')] = b"zz".to_vec();
+        assert_eq!(err(&no_z, &[]), MissingByteToken { byte: b'z' });
+        assert_eq!(err(&tokens(&[b"ab"]), &[[A, 300]]), MergeIdOutOfRange { rank: 0, id: 300 });
+        assert_eq!(err(&tokens(&[b"ab"]), &[[A, B], [B, A]]), MergeResultMissing { rank: 1 });
+        assert_eq!(err(&tokens(&[b"ab"]), &[[A, B], [A, B]]), DuplicateMerge { rank: 1, first: 0 });
+    }
+}
