@@ -161,3 +161,32 @@ fn hf_files_errors_are_typed() {
     let bytes_only = Tokenizer::from_hf_files(&vocab, "").unwrap();
     assert_eq!(bytes_only.encode_to_vec(b"abc").len(), 3);
 }
+
+/// Release-mode speed figures: `cargo test --release --test tokenizer_reference
+/// encode_speed -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn encode_speed() {
+    let tok = gpt2();
+    let blob = tok.to_section_bytes();
+    let start = Instant::now();
+    let loaded = Tokenizer::from_section_bytes(&blob).unwrap();
+    println!("GPT-2 section load: {:.1} ms, {} bytes of heap",
+        start.elapsed().as_secs_f64() * 1e3, loaded.heap_bytes());
+    let ascii_lines: Vec<u8> = corpus()
+        .split_inclusive(|&b| b == b'\n')
+        .filter(|l| l.is_ascii())
+        .flatten()
+        .copied()
+        .collect();
+    for (name, text) in [("whole corpus", corpus()), ("its ASCII lines", &ascii_lines[..])] {
+        let mut ids = Vec::new();
+        let start = Instant::now();
+        for _ in 0..5 {
+            ids.clear();
+            tok.encode(text, &mut ids);
+        }
+        let secs = start.elapsed().as_secs_f64() / 5.0;
+        println!("GPT-2 encode, {name}: {} bytes, {:.1} MB/s", text.len(), text.len() as f64 / secs / 1e6);
+    }
+}

@@ -34,6 +34,7 @@ pub fn class_of(c: u32) -> CharClass {
 }
 
 /// Class of an ASCII byte, without touching the table.
+#[inline]
 pub fn ascii_class(b: u8) -> CharClass {
     match b {
         b'a'..=b'z' | b'A'..=b'Z' => CharClass::Letter,

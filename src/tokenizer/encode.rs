@@ -1,9 +1,10 @@
 //! Encoding: pre-tokenize, then byte-level BPE on each piece.
 //!
 //! Within a piece the lowest-ranked adjacent pair is merged first (the leftmost on a
-//! tie), exactly as GPT-2's `bpe()` and Hugging Face's `Word::merge_all` do. A heap
-//! of candidate pairs keeps long pieces (whitespace runs, CJK text without spaces)
-//! at O(n log n) instead of the O(n²) of rescanning.
+//! tie), exactly as GPT-2's `bpe()` and Hugging Face's `Word::merge_all` do. Short
+//! pieces (nearly all words) rescan a small array on the stack for the best pair; a
+//! heap of candidate pairs keeps long pieces (whitespace runs, CJK text without
+//! spaces) at O(n log n) instead of the O(n²) of rescanning.
 
 use alloc::collections::BinaryHeap;
 use alloc::vec::Vec;
@@ -14,6 +15,9 @@ use super::vocab::Tokenizer;
 
 /// Marks "no neighbour" in the symbol links and "merged away" in symbol ids.
 const NONE: u32 = u32::MAX;
+
+/// Longest piece (in bytes) encoded by rescanning instead of with the heap.
+const SHORT_PIECE: usize = 32;
 
 /// Buffers reused from piece to piece so encoding allocates once per call.
 #[derive(Default)]
@@ -47,10 +51,54 @@ impl Tokenizer {
     }
 
     fn encode_piece(&self, piece: &[u8], s: &mut Scratch, out: &mut Vec<u32>) {
-        if let [b] = piece {
-            out.push(self.byte_token[usize::from(*b)]);
-            return;
+        match piece.len() {
+            1 => out.push(self.byte_token[usize::from(piece[0])]),
+            2..=SHORT_PIECE => self.encode_short(piece, out),
+            _ => self.encode_long(piece, s, out),
         }
+    }
+
+    /// BPE on a short piece: find the best pair, merge it, repeat.
+    fn encode_short(&self, piece: &[u8], out: &mut Vec<u32>) {
+        let mut ids = [0u32; SHORT_PIECE];
+        // (rank, result) of the pair starting at each symbol; rank NONE: no merge.
+        let mut pairs = [(NONE, 0u32); SHORT_PIECE];
+        let mut n = piece.len();
+        for (id, &b) in ids.iter_mut().zip(piece) {
+            *id = self.byte_token[usize::from(b)];
+        }
+        let pair = |l: u32, r: u32| self.merge_of(l, r).unwrap_or((NONE, 0));
+        for i in 0..n - 1 {
+            pairs[i] = pair(ids[i], ids[i + 1]);
+        }
+        loop {
+            let mut best = 0;
+            for i in 1..n - 1 {
+                if pairs[i].0 < pairs[best].0 {
+                    best = i;
+                }
+            }
+            if n < 2 || pairs[best].0 == NONE {
+                break;
+            }
+            ids[best] = pairs[best].1;
+            ids.copy_within(best + 2..n, best + 1);
+            pairs.copy_within(best + 2..n, best + 1);
+            n -= 1;
+            if best + 1 < n {
+                pairs[best] = pair(ids[best], ids[best + 1]);
+            } else {
+                pairs[best] = (NONE, 0);
+            }
+            if best > 0 {
+                pairs[best - 1] = pair(ids[best - 1], ids[best]);
+            }
+        }
+        out.extend_from_slice(&ids[..n]);
+    }
+
+    /// BPE on a long piece, with the candidate pairs in a heap.
+    fn encode_long(&self, piece: &[u8], s: &mut Scratch, out: &mut Vec<u32>) {
         let len = piece.len() as u32;
         s.ids.clear();
         s.ids.extend(piece.iter().map(|&b| self.byte_token[usize::from(b)]));

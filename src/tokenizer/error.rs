@@ -24,7 +24,8 @@ pub enum TokenizerError {
     MissingByteToken { byte: u8 },
     /// A merge names a token id that does not exist.
     MergeIdOutOfRange { rank: u32, id: u32 },
-    /// The concatenation of a merge's two tokens is not itself a token.
+    /// The concatenation of a merge's two tokens is not a token (building from
+    /// tokens), or not the result token the section names (reading a section).
     MergeResultMissing { rank: u32 },
     /// The same pair appears twice in the merge list.
     DuplicateMerge { rank: u32, first: u32 },
@@ -53,7 +54,7 @@ impl fmt::Display for TokenizerError {
             DuplicateToken { id, first } => write!(f, "token {id} repeats token {first}"),
             MissingByteToken { byte } => write!(f, "no token for byte {byte:#04x}"),
             MergeIdOutOfRange { rank, id } => write!(f, "merge {rank} names unknown token {id}"),
-            MergeResultMissing { rank } => write!(f, "merge {rank} makes a token not in the vocabulary"),
+            MergeResultMissing { rank } => write!(f, "merge {rank} does not make a token of the vocabulary"),
             DuplicateMerge { rank, first } => write!(f, "merge {rank} repeats merge {first}"),
             VocabJson => f.write_str("vocab.json is not an object of strings to ids"),
             VocabIds => f.write_str("vocab.json ids are not exactly 0..n"),

@@ -35,6 +35,7 @@ impl<'a> Iterator for Pieces<'a> {
 }
 
 /// Class and byte length of the character starting at `i` (`i < text.len()`).
+#[inline]
 fn char_at(text: &[u8], i: usize) -> (CharClass, usize) {
     let b = text[i];
     if b < 0x80 {

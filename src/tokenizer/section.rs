@@ -10,14 +10,19 @@
 //! | 12                  | 4     | `m`: merge count (ranks are `0..m`)               |
 //! | 16                  | 4     | `b`: total bytes of all tokens                    |
 //! | 20                  | 4·n   | byte length of each token, by id (each ≥ 1)       |
-//! | 20 + 4n             | 8·m   | merges by rank: left token id, right token id     |
-//! | 20 + 4n + 8m        | b     | token bytes, by id, concatenated (raw bytes)      |
+//! | 20 + 4n             | 12·m  | merges by rank: left id, right id, result id      |
+//! | 20 + 4n + 12m       | b     | token bytes, by id, concatenated (raw bytes)      |
 //!
-//! The section is exactly `20 + 4n + 8m + b` bytes long; any other length is
+//! The result id (the token whose bytes are left's then right's) is redundant but
+//! checked; storing it lets a 486 load the section in linear time, with no sort
+//! and no index of tokens by bytes.
+//!
+//! The section is exactly `20 + 4n + 12m + b` bytes long; any other length is
 //! rejected before anything is allocated, so allocations never exceed what the
-//! input length justifies. The reader then checks what `Tokenizer::from_tokens`
-//! checks: non-empty unique tokens, all 256 single bytes present, merge ids in
-//! range, each merge's concatenation a token, no repeated merge.
+//! input length justifies. The reader then checks: every token non-empty, each of
+//! the 256 single bytes exactly one token, merge ids in range, each merge's result
+//! the concatenation of its pair, no repeated pair. (Other duplicate tokens, which
+//! `from_tokens` rejects, cannot change encoding or decoding and are not looked for.)
 
 use alloc::vec::Vec;
 
@@ -36,8 +41,8 @@ impl Tokenizer {
     /// Serializes the tokenizer in the layout above.
     pub fn to_section_bytes(&self) -> Vec<u8> {
         let n = self.vocab_size();
-        let merges = self.merges();
-        let mut out = Vec::with_capacity(HEADER_BYTES + 4 * n + 8 * merges.len() + self.token_bytes.len());
+        let merges = self.merges_with_results();
+        let mut out = Vec::with_capacity(HEADER_BYTES + 4 * n + 12 * merges.len() + self.token_bytes.len());
         out.extend_from_slice(&MAGIC);
         for v in [VERSION, n as u32, merges.len() as u32, self.token_bytes.len() as u32] {
             out.extend_from_slice(&v.to_le_bytes());
@@ -45,9 +50,10 @@ impl Tokenizer {
         for id in 0..n as u32 {
             out.extend_from_slice(&(self.decode_token(id).len() as u32).to_le_bytes());
         }
-        for [left, right] in merges {
-            out.extend_from_slice(&left.to_le_bytes());
-            out.extend_from_slice(&right.to_le_bytes());
+        for merge in merges {
+            for id in merge {
+                out.extend_from_slice(&id.to_le_bytes());
+            }
         }
         out.extend_from_slice(&self.token_bytes);
         out
@@ -67,7 +73,7 @@ impl Tokenizer {
             return Err(TokenizerError::UnsupportedVersion(version));
         }
         let (n, m, b) = (read_u32(bytes, 8), read_u32(bytes, 12), read_u32(bytes, 16));
-        let expected = HEADER_BYTES as u64 + 4 * u64::from(n) + 8 * u64::from(m) + u64::from(b);
+        let expected = HEADER_BYTES as u64 + 4 * u64::from(n) + 12 * u64::from(m) + u64::from(b);
         if expected != actual {
             return Err(TokenizerError::BadSectionLength { expected, actual });
         }
@@ -75,14 +81,15 @@ impl Tokenizer {
         let (n, m, b) = (n as usize, m as usize, b as usize);
         let lens_at = HEADER_BYTES;
         let merges_at = lens_at + 4 * n;
-        let bytes_at = merges_at + 8 * m;
+        let bytes_at = merges_at + 12 * m;
         let token_len = |i: usize| read_u32(bytes, lens_at + 4 * i);
         let total: u64 = (0..n).map(|i| u64::from(token_len(i))).sum();
         if total != b as u64 {
             return Err(TokenizerError::TokenBytesMismatch);
         }
         let merge = |r: usize| {
-            [read_u32(bytes, merges_at + 8 * r), read_u32(bytes, merges_at + 8 * r + 4)]
+            let at = merges_at + 12 * r;
+            [read_u32(bytes, at), read_u32(bytes, at + 4), read_u32(bytes, at + 8)]
         };
         Tokenizer::build(bytes[bytes_at..].to_vec(), token_len, n, merge, m)
     }
@@ -99,15 +106,46 @@ mod tests {
         Tokenizer::from_tokens(&tokens, &[[u32::from(b'a'), u32::from(b'b')]]).unwrap()
     }
 
+    /// A section written by hand from tokens and `[left, right, result]` merges.
+    fn raw_section(tokens: &[Vec<u8>], merges: &[[u32; 3]]) -> Vec<u8> {
+        let total: usize = tokens.iter().map(Vec::len).sum();
+        let mut out = b"GBPE".to_vec();
+        for v in [1, tokens.len(), merges.len(), total] {
+            out.extend_from_slice(&(v as u32).to_le_bytes());
+        }
+        for t in tokens {
+            out.extend_from_slice(&(t.len() as u32).to_le_bytes());
+        }
+        for id in merges.iter().flatten() {
+            out.extend_from_slice(&id.to_le_bytes());
+        }
+        out.extend(tokens.iter().flatten());
+        out
+    }
+
+    #[test]
+    fn repeated_pairs_and_byte_tokens_are_rejected() {
+        let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
+        tokens.push(b"ab".to_vec());
+        let ab = [u32::from(b'a'), u32::from(b'b'), 256];
+        assert!(Tokenizer::from_section_bytes(&raw_section(&tokens, &[ab])).is_ok());
+        assert_eq!(Tokenizer::from_section_bytes(&raw_section(&tokens, &[ab, ab])).unwrap_err(),
+            TokenizerError::DuplicateMerge { rank: 1, first: 0 });
+        tokens.push(b"a".to_vec());
+        assert_eq!(Tokenizer::from_section_bytes(&raw_section(&tokens, &[ab])).unwrap_err(),
+            TokenizerError::DuplicateToken { id: 257, first: 97 });
+    }
+
     #[test]
     fn layout_is_as_documented() {
         let blob = small().to_section_bytes();
         assert_eq!(&blob[0..4], b"GBPE");
         assert_eq!((read_u32(&blob, 4), read_u32(&blob, 8), read_u32(&blob, 12), read_u32(&blob, 16)),
             (1, 257, 1, 258));
-        assert_eq!(blob.len(), 20 + 4 * 257 + 8 + 258);
+        assert_eq!(blob.len(), 20 + 4 * 257 + 12 + 258);
         assert_eq!(read_u32(&blob, 20 + 4 * 256), 2); // length of token 256
-        assert_eq!((read_u32(&blob, 20 + 4 * 257), read_u32(&blob, 24 + 4 * 257)), (97, 98));
+        let merge_at = 20 + 4 * 257;
+        assert_eq!([0, 4, 8].map(|k| read_u32(&blob, merge_at + k)), [97, 98, 256]);
         assert_eq!(&blob[blob.len() - 3..], b"\xffab");
     }
 
@@ -123,9 +161,17 @@ mod tests {
             TokenizerError::MergeIdOutOfRange { rank: 0, id: 5000 });
         let mut bad = blob.clone();
         let last = bad.len() - 1;
-        bad[last] = b'a'; // token 256 becomes "aa": the merge a+b makes no token
+        bad[last] = b'a'; // token 256 becomes "aa": not what the merge a+b makes
         assert_eq!(Tokenizer::from_section_bytes(&bad).unwrap_err(),
             TokenizerError::MergeResultMissing { rank: 0 });
+        let mut bad = blob.clone();
+        bad[28 + 4 * 257..32 + 4 * 257].copy_from_slice(&98u32.to_le_bytes()); // result "b"
+        assert_eq!(Tokenizer::from_section_bytes(&bad).unwrap_err(),
+            TokenizerError::MergeResultMissing { rank: 0 });
+        let mut bad = blob.clone();
+        bad[20 + 4 * 98..24 + 4 * 98].copy_from_slice(&2u32.to_le_bytes()); // "b" -> "bc"
+        bad[20 + 4 * 99..24 + 4 * 99].copy_from_slice(&0u32.to_le_bytes()); // "c" empty
+        assert_eq!(Tokenizer::from_section_bytes(&bad).unwrap_err(), TokenizerError::EmptyToken { id: 99 });
         assert!(Tokenizer::from_section_bytes(&blob).is_ok());
     }
 }

@@ -10,6 +10,9 @@ use alloc::vec::Vec;
 use super::compact_array::CompactArray;
 use super::error::TokenizerError;
 
+/// Placeholder in `byte_token` while looking for the single-byte tokens.
+const NO_TOKEN: u32 = u32::MAX;
+
 /// A byte-level BPE tokenizer (GPT-2's algorithm, any vocabulary).
 pub struct Tokenizer {
     /// All tokens' bytes, one after the other.
@@ -34,27 +37,58 @@ impl Tokenizer {
     ///
     /// Rejects empty or duplicate tokens, a missing single-byte token, merges naming
     /// unknown ids, merges whose concatenation is not a token, and repeated merges.
+    /// (Sorts the tokens to find merge results: meant for the host; a model file's
+    /// section stores the results and loads without sorting.)
     pub fn from_tokens<T: AsRef<[u8]>>(
         tokens: &[T],
         merges: &[[u32; 2]],
     ) -> Result<Tokenizer, TokenizerError> {
+        let n = u32::try_from(tokens.len()).map_err(|_| TokenizerError::TooLarge)?;
+        let token = |id: u32| tokens[id as usize].as_ref();
+        let mut by_bytes: Vec<u32> = (0..n).collect();
+        by_bytes.sort_unstable_by(|&a, &b| token(a).cmp(token(b)).then(a.cmp(&b)));
+        for w in by_bytes.windows(2) {
+            if token(w[0]) == token(w[1]) {
+                return Err(TokenizerError::DuplicateToken { id: w[1], first: w[0] });
+            }
+        }
+        let mut merges_with_results = Vec::with_capacity(merges.len());
+        let mut joined = Vec::new();
+        for (rank, &[left, right]) in merges.iter().enumerate() {
+            let rank = rank as u32;
+            for id in [left, right] {
+                if id >= n {
+                    return Err(TokenizerError::MergeIdOutOfRange { rank, id });
+                }
+            }
+            joined.clear();
+            joined.extend_from_slice(token(left));
+            joined.extend_from_slice(token(right));
+            let k = by_bytes
+                .binary_search_by(|&id| token(id).cmp(&joined))
+                .map_err(|_| TokenizerError::MergeResultMissing { rank })?;
+            merges_with_results.push([left, right, by_bytes[k]]);
+        }
+        drop(by_bytes);
+
         let total: usize = tokens.iter().map(|t| t.as_ref().len()).sum();
         let mut bytes = Vec::with_capacity(total);
-        let mut lens = Vec::with_capacity(tokens.len());
         for t in tokens {
             bytes.extend_from_slice(t.as_ref());
-            lens.push(u32::try_from(t.as_ref().len()).map_err(|_| TokenizerError::TooLarge)?);
         }
-        Self::build(bytes, |i| lens[i], tokens.len(), |r| merges[r], merges.len())
+        let len = |i: usize| u32::try_from(tokens[i].as_ref().len()).unwrap_or(u32::MAX);
+        Self::build(bytes, len, tokens.len(), |r| merges_with_results[r], merges.len())
     }
 
-    /// Shared constructor: `token_len(i)` for `i < token_count` must add up to
-    /// `token_bytes.len()` (callers check it); `merge(r)` gives the merge of rank `r`.
+    /// Shared constructor, linear time (no sorting, for loading on a 486):
+    /// `token_len(i)` for `i < token_count` gives the token lengths, which must add
+    /// up to `token_bytes.len()`; `merge(r)` gives `[left, right, result]` of the
+    /// merge of rank `r`.
     pub(super) fn build(
         token_bytes: Vec<u8>,
         token_len: impl Fn(usize) -> u32,
         token_count: usize,
-        merge: impl Fn(usize) -> [u32; 2],
+        merge: impl Fn(usize) -> [u32; 3],
         merge_count: usize,
     ) -> Result<Tokenizer, TokenizerError> {
         let n = u32::try_from(token_count).map_err(|_| TokenizerError::TooLarge)?;
@@ -83,62 +117,77 @@ impl Tokenizer {
         let mut tok = Tokenizer {
             token_bytes,
             token_ends,
-            byte_token: [0; 256],
+            byte_token: [NO_TOKEN; 256],
             pair_start: CompactArray::zeroed(token_count + 1, m),
             pair_right: CompactArray::zeroed(merge_count, n),
             pair_rank: CompactArray::zeroed(merge_count, m),
             pair_result: CompactArray::zeroed(merge_count, n),
         };
 
-        // Ids sorted by bytes: finds duplicates, single bytes and merge results.
-        // Dropped once built, so it costs RAM only while loading.
-        let mut by_bytes: Vec<u32> = (0..n).collect();
-        by_bytes.sort_unstable_by(|&a, &b| tok.token(a).cmp(tok.token(b)).then(a.cmp(&b)));
-        for w in by_bytes.windows(2) {
-            if tok.token(w[0]) == tok.token(w[1]) {
-                return Err(TokenizerError::DuplicateToken { id: w[1], first: w[0] });
+        for id in 0..n {
+            if let [b] = *tok.token(id) {
+                let slot = &mut tok.byte_token[usize::from(b)];
+                if *slot != NO_TOKEN {
+                    return Err(TokenizerError::DuplicateToken { id, first: *slot });
+                }
+                *slot = id;
             }
         }
-        let find = |bytes: &[u8], tok: &Tokenizer| -> Option<u32> {
-            by_bytes.binary_search_by(|&id| tok.token(id).cmp(bytes)).ok().map(|k| by_bytes[k])
-        };
-        for b in 0..=255u8 {
-            tok.byte_token[usize::from(b)] =
-                find(&[b], &tok).ok_or(TokenizerError::MissingByteToken { byte: b })?;
+        if let Some(b) = tok.byte_token.iter().position(|&id| id == NO_TOKEN) {
+            return Err(TokenizerError::MissingByteToken { byte: b as u8 });
         }
 
-        // Merges in (left, right) order, each with its rank and result.
         for r in 0..merge_count {
-            for id in merge(r) {
+            let [left, right, result] = merge(r);
+            let rank = r as u32;
+            for id in [left, right, result] {
                 if id >= n {
-                    return Err(TokenizerError::MergeIdOutOfRange { rank: r as u32, id });
+                    return Err(TokenizerError::MergeIdOutOfRange { rank, id });
                 }
             }
-        }
-        let mut by_pair: Vec<u32> = (0..m).collect();
-        by_pair.sort_unstable_by(|&a, &b| merge(a as usize).cmp(&merge(b as usize)).then(a.cmp(&b)));
-        let mut joined = Vec::new();
-        let mut counts_done = 0usize; // pair_start entries filled so far
-        for (k, &rank) in by_pair.iter().enumerate() {
-            let [left, right] = merge(rank as usize);
-            if k > 0 && merge(by_pair[k - 1] as usize) == [left, right] {
-                return Err(TokenizerError::DuplicateMerge { rank, first: by_pair[k - 1] });
+            let (l, rt, res) = (tok.token(left), tok.token(right), tok.token(result));
+            if res.len() != l.len() + rt.len() || res[..l.len()] != *l || res[l.len()..] != *rt {
+                return Err(TokenizerError::MergeResultMissing { rank });
             }
-            joined.clear();
-            joined.extend_from_slice(tok.token(left));
-            joined.extend_from_slice(tok.token(right));
-            let result = find(&joined, &tok).ok_or(TokenizerError::MergeResultMissing { rank })?;
-            while counts_done <= left as usize {
-                tok.pair_start.set(counts_done, k as u32);
-                counts_done += 1;
+        }
+
+        // Group the merges by left id, sorted by right id within each group: two
+        // stable counting-sort passes (by right, then by left), linear time.
+        let mut count = alloc::vec![0u32; token_count + 1];
+        for r in 0..merge_count {
+            count[merge(r)[1] as usize + 1] += 1;
+        }
+        for i in 1..count.len() {
+            count[i] += count[i - 1];
+        }
+        let mut by_right = alloc::vec![0u32; merge_count];
+        for r in 0..merge_count {
+            let slot = &mut count[merge(r)[1] as usize];
+            by_right[*slot as usize] = r as u32;
+            *slot += 1;
+        }
+        count.iter_mut().for_each(|c| *c = 0);
+        for r in 0..merge_count {
+            count[merge(r)[0] as usize + 1] += 1;
+        }
+        for i in 1..count.len() {
+            count[i] += count[i - 1];
+        }
+        for (i, &c) in count.iter().enumerate() {
+            tok.pair_start.set(i, c);
+        }
+        for &rank in &by_right {
+            let [left, right, result] = merge(rank as usize);
+            let slot = &mut count[left as usize];
+            let k = *slot as usize;
+            *slot += 1;
+            if k > tok.pair_start.get(left as usize) as usize && tok.pair_right.get(k - 1) == right {
+                let first = tok.pair_rank.get(k - 1);
+                return Err(TokenizerError::DuplicateMerge { rank: rank.max(first), first: rank.min(first) });
             }
             tok.pair_right.set(k, right);
             tok.pair_rank.set(k, rank);
             tok.pair_result.set(k, result);
-        }
-        while counts_done <= token_count {
-            tok.pair_start.set(counts_done, m);
-            counts_done += 1;
         }
         Ok(tok)
     }
@@ -185,10 +234,16 @@ impl Tokenizer {
 
     /// The merges in rank order, as `[left, right]` token ids.
     pub fn merges(&self) -> Vec<[u32; 2]> {
-        let mut out = alloc::vec![[0u32; 2]; self.merge_count()];
+        self.merges_with_results().into_iter().map(|[l, r, _]| [l, r]).collect()
+    }
+
+    /// The merges in rank order, as `[left, right, result]` token ids.
+    pub fn merges_with_results(&self) -> Vec<[u32; 3]> {
+        let mut out = alloc::vec![[0u32; 3]; self.merge_count()];
         for left in 0..self.vocab_size() {
             for k in self.pair_start.get(left) as usize..self.pair_start.get(left + 1) as usize {
-                out[self.pair_rank.get(k) as usize] = [left as u32, self.pair_right.get(k)];
+                out[self.pair_rank.get(k) as usize] =
+                    [left as u32, self.pair_right.get(k), self.pair_result.get(k)];
             }
         }
         out
