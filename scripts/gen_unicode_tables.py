@@ -108,11 +108,11 @@ def main():
                 % (count, len(records), len(index_cp)))
         f.write("/// Boundaries where the class changes: LEB128 of `(delta_cp << 2) | class`,\n")
         f.write("/// class 0 other, 1 letter, 2 number; the class before the first is other.\n")
-        f.write("pub const CLASS_RECORDS: [u8; %d] = [\n%s\n];\n\n" % (len(records), rows(records, 20)))
+        f.write("#[rustfmt::skip]\npub const CLASS_RECORDS: [u8; %d] = [\n%s\n];\n\n" % (len(records), rows(records, 20)))
         f.write("/// Every %d-th boundary: its code point ...\n" % INDEX_STEP)
-        f.write("pub const INDEX_CP: [u32; %d] = [\n%s\n];\n\n" % (len(index_cp), rows(index_cp, 10)))
+        f.write("#[rustfmt::skip]\npub const INDEX_CP: [u32; %d] = [\n%s\n];\n\n" % (len(index_cp), rows(index_cp, 10)))
         f.write("/// ... and the offset of its record in `CLASS_RECORDS`.\n")
-        f.write("pub const INDEX_POS: [u16; %d] = [\n%s\n];\n" % (len(index_pos), rows(index_pos, 12)))
+        f.write("#[rustfmt::skip]\npub const INDEX_POS: [u16; %d] = [\n%s\n];\n" % (len(index_pos), rows(index_pos, 12)))
     print("boundaries %d, records %d bytes, index %d entries (%d bytes), unicodedata %s diffs %d"
           % (count, len(records), len(index_cp), 6 * len(index_cp), unicodedata.unidata_version, diffs),
           file=sys.stderr)

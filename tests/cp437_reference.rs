@@ -5,7 +5,9 @@
 
 use std::io::Read;
 
-use gpt2dos::tokenizer::cp437::{char_to_cp437, cp437_to_utf8, utf8_to_cp437, Utf8ToCp437, REPLACEMENT};
+use gpt2dos::tokenizer::cp437::{
+    char_to_cp437, cp437_to_utf8, utf8_to_cp437, Utf8ToCp437, REPLACEMENT,
+};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/tokenizer");
 

@@ -13,6 +13,7 @@
 use alloc::vec::Vec;
 
 /// Unicode code points of CP437 bytes 0x80..0xFF.
+#[rustfmt::skip]
 const HIGH_HALF: [u16; 128] = [
     0x00C7, 0x00FC, 0x00E9, 0x00E2, 0x00E4, 0x00E0, 0x00E5, 0x00E7, 0x00EA, 0x00EB, 0x00E8, 0x00EF, 0x00EE, 0x00EC, 0x00C4, 0x00C5,
     0x00C9, 0x00E6, 0x00C6, 0x00F4, 0x00F6, 0x00F2, 0x00FB, 0x00F9, 0x00FF, 0x00D6, 0x00DC, 0x00A2, 0x00A3, 0x00A5, 0x20A7, 0x0192,
@@ -25,6 +26,7 @@ const HIGH_HALF: [u16; 128] = [
 ];
 
 /// Characters CP437 lacks that still have an obvious ASCII stand-in.
+#[rustfmt::skip]
 const LOOK_ALIKES: [(u16, u8); 15] = [
     (0x2018, b'\''), (0x2019, b'\''), (0x201A, b'\''), (0x201B, b'\''), (0x2032, b'\''),
     (0x201C, b'"'), (0x201D, b'"'), (0x201E, b'"'), (0x201F, b'"'), (0x2033, b'"'),
@@ -65,7 +67,10 @@ pub fn char_to_cp437(c: char) -> Option<u8> {
     if let Some(k) = HIGH_HALF.iter().position(|&h| u32::from(h) == c) {
         return Some(0x80 + k as u8);
     }
-    LOOK_ALIKES.iter().find(|&&(u, _)| u32::from(u) == c).map(|&(_, b)| b)
+    LOOK_ALIKES
+        .iter()
+        .find(|&&(u, _)| u32::from(u) == c)
+        .map(|&(_, b)| b)
 }
 
 /// Streaming UTF-8 -> CP437: feed bytes in pieces of any size, get CP437 out.
@@ -92,7 +97,12 @@ impl Default for Utf8ToCp437 {
 
 impl Utf8ToCp437 {
     pub const fn new() -> Self {
-        Utf8ToCp437 { code: 0, needed: 0, lower: 0x80, upper: 0xBF }
+        Utf8ToCp437 {
+            code: 0,
+            needed: 0,
+            lower: 0x80,
+            upper: 0xBF,
+        }
     }
 
     /// Converts `bytes`, keeping an unfinished final sequence for the next call.
@@ -147,7 +157,12 @@ impl Utf8ToCp437 {
     }
 
     fn start(&mut self, needed: u8, code: u32, lower: u8, upper: u8) {
-        *self = Utf8ToCp437 { code, needed, lower, upper };
+        *self = Utf8ToCp437 {
+            code,
+            needed,
+            lower,
+            upper,
+        };
     }
 }
 
@@ -211,11 +226,11 @@ mod tests {
     fn invalid_utf8_becomes_one_question_mark_per_subpart() {
         let cases: [(&[u8], &[u8]); 8] = [
             (b"a\xffb", b"a?b"),
-            (b"\xc3", b"?"),             // cut short at the end
-            (b"\xc3(", b"?("),           // continuation missing
-            (b"\xe2\x82", b"?"),         // truncated 3-byte sequence: one subpart
-            (b"\xe0\x80\x80", b"???"),   // overlong: each byte invalid alone
-            (b"\xed\xa0\x80", b"???"),   // surrogate
+            (b"\xc3", b"?"),                // cut short at the end
+            (b"\xc3(", b"?("),              // continuation missing
+            (b"\xe2\x82", b"?"),            // truncated 3-byte sequence: one subpart
+            (b"\xe0\x80\x80", b"???"),      // overlong: each byte invalid alone
+            (b"\xed\xa0\x80", b"???"),      // surrogate
             (b"\xf4\x90\x80\x80", b"????"), // above U+10FFFF
             (b"\xc0\xaf\xf0\x9f\x98", b"???"),
         ];

@@ -44,7 +44,10 @@ impl fmt::Display for TokenizerError {
         use TokenizerError::*;
         match self {
             BadSectionLength { expected, actual } => {
-                write!(f, "tokenizer section is {actual} bytes, its header says {expected}")
+                write!(
+                    f,
+                    "tokenizer section is {actual} bytes, its header says {expected}"
+                )
             }
             BadMagic => f.write_str("tokenizer section has no GBPE magic"),
             UnsupportedVersion(v) => write!(f, "tokenizer section version {v} is not supported"),
@@ -54,12 +57,16 @@ impl fmt::Display for TokenizerError {
             DuplicateToken { id, first } => write!(f, "token {id} repeats token {first}"),
             MissingByteToken { byte } => write!(f, "no token for byte {byte:#04x}"),
             MergeIdOutOfRange { rank, id } => write!(f, "merge {rank} names unknown token {id}"),
-            MergeResultMissing { rank } => write!(f, "merge {rank} does not make a token of the vocabulary"),
+            MergeResultMissing { rank } => {
+                write!(f, "merge {rank} does not make a token of the vocabulary")
+            }
             DuplicateMerge { rank, first } => write!(f, "merge {rank} repeats merge {first}"),
             VocabJson => f.write_str("vocab.json is not an object of strings to ids"),
             VocabIds => f.write_str("vocab.json ids are not exactly 0..n"),
             MergesSyntax { line } => write!(f, "merges.txt line {line} is not two tokens"),
-            MergeTokenUnknown { line } => write!(f, "merges.txt line {line} names a token not in vocab.json"),
+            MergeTokenUnknown { line } => {
+                write!(f, "merges.txt line {line} names a token not in vocab.json")
+            }
         }
     }
 }

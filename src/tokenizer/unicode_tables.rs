@@ -5,6 +5,7 @@
 
 /// Boundaries where the class changes: LEB128 of `(delta_cp << 2) | class`,
 /// class 0 other, 1 letter, 2 number; the class before the first is other.
+#[rustfmt::skip]
 pub const CLASS_RECORDS: [u8; 1866] = [
     194, 1, 40, 29, 104, 25, 104, 189, 1, 4, 30, 8, 5, 4, 14, 5, 4, 6, 12, 5,
     92, 5, 124, 5, 168, 14, 17, 48, 57, 20, 29, 4, 5, 4, 133, 4, 20, 5, 8, 9,
@@ -103,6 +104,7 @@ pub const CLASS_RECORDS: [u8; 1866] = [
 ];
 
 /// Every 32-th boundary: its code point ...
+#[rustfmt::skip]
 pub const INDEX_CP: [u32; 50] = [
     48, 885, 1611, 2048, 2447, 2609, 2786, 2958, 3165, 3342,
     3636, 3892, 4301, 4882, 6001, 6576, 7258, 8029, 8336, 9312,
@@ -112,6 +114,7 @@ pub const INDEX_CP: [u32; 50] = [
 ];
 
 /// ... and the offset of its record in `CLASS_RECORDS`.
+#[rustfmt::skip]
 pub const INDEX_POS: [u16; 50] = [
     0, 36, 75, 111, 146, 178, 210, 242, 274, 306, 340, 374,
     410, 447, 483, 522, 562, 601, 635, 669, 709, 746, 794, 832,

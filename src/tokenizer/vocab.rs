@@ -49,7 +49,10 @@ impl Tokenizer {
         by_bytes.sort_unstable_by(|&a, &b| token(a).cmp(token(b)).then(a.cmp(&b)));
         for w in by_bytes.windows(2) {
             if token(w[0]) == token(w[1]) {
-                return Err(TokenizerError::DuplicateToken { id: w[1], first: w[0] });
+                return Err(TokenizerError::DuplicateToken {
+                    id: w[1],
+                    first: w[0],
+                });
             }
         }
         let mut merges_with_results = Vec::with_capacity(merges.len());
@@ -77,7 +80,13 @@ impl Tokenizer {
             bytes.extend_from_slice(t.as_ref());
         }
         let len = |i: usize| u32::try_from(tokens[i].as_ref().len()).unwrap_or(u32::MAX);
-        Self::build(bytes, len, tokens.len(), |r| merges_with_results[r], merges.len())
+        Self::build(
+            bytes,
+            len,
+            tokens.len(),
+            |r| merges_with_results[r],
+            merges.len(),
+        )
     }
 
     /// Shared constructor, linear time (no sorting, for loading on a 486):
@@ -105,7 +114,9 @@ impl Tokenizer {
             if len == 0 {
                 return Err(TokenizerError::EmptyToken { id: i as u32 });
             }
-            end = end.checked_add(len).ok_or(TokenizerError::TokenBytesMismatch)?;
+            end = end
+                .checked_add(len)
+                .ok_or(TokenizerError::TokenBytesMismatch)?;
             if end > total {
                 return Err(TokenizerError::TokenBytesMismatch);
             }
@@ -181,9 +192,13 @@ impl Tokenizer {
             let slot = &mut count[left as usize];
             let k = *slot as usize;
             *slot += 1;
-            if k > tok.pair_start.get(left as usize) as usize && tok.pair_right.get(k - 1) == right {
+            if k > tok.pair_start.get(left as usize) as usize && tok.pair_right.get(k - 1) == right
+            {
                 let first = tok.pair_rank.get(k - 1);
-                return Err(TokenizerError::DuplicateMerge { rank: rank.max(first), first: rank.min(first) });
+                return Err(TokenizerError::DuplicateMerge {
+                    rank: rank.max(first),
+                    first: rank.min(first),
+                });
             }
             tok.pair_right.set(k, right);
             tok.pair_rank.set(k, rank);
@@ -208,7 +223,11 @@ impl Tokenizer {
         if i >= self.vocab_size() {
             return None;
         }
-        let start = if i == 0 { 0 } else { self.token_ends.get(i - 1) as usize };
+        let start = if i == 0 {
+            0
+        } else {
+            self.token_ends.get(i - 1) as usize
+        };
         Some(&self.token_bytes[start..self.token_ends.get(i) as usize])
     }
 
@@ -234,7 +253,10 @@ impl Tokenizer {
 
     /// The merges in rank order, as `[left, right]` token ids.
     pub fn merges(&self) -> Vec<[u32; 2]> {
-        self.merges_with_results().into_iter().map(|[l, r, _]| [l, r]).collect()
+        self.merges_with_results()
+            .into_iter()
+            .map(|[l, r, _]| [l, r])
+            .collect()
     }
 
     /// The merges in rank order, as `[left, right, result]` token ids.
@@ -288,7 +310,6 @@ impl core::fmt::Debug for Tokenizer {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,8 +329,11 @@ mod tests {
     #[test]
     fn merges_apply_by_rank() {
         // "ab" = 256, "bc" = 257, "abc" = 258; (b, c) outranks (a, b).
-        let tok = Tokenizer::from_tokens(&tokens(&[b"ab", b"bc", b"abc"]), &[[B, C], [A, B], [A, 257]])
-            .unwrap();
+        let tok = Tokenizer::from_tokens(
+            &tokens(&[b"ab", b"bc", b"abc"]),
+            &[[B, C], [A, B], [A, 257]],
+        )
+        .unwrap();
         assert_eq!(tok.encode_to_vec(b"abc"), [258]); // a + bc, then abc
         assert_eq!(tok.encode_to_vec(b"ab"), [256]);
         assert_eq!(tok.encode_to_vec(b"abab"), [256, 256]);
@@ -349,13 +373,31 @@ mod tests {
         use TokenizerError::*;
         let err = |t: &[Vec<u8>], m: &[[u32; 2]]| Tokenizer::from_tokens(t, m).unwrap_err();
         assert_eq!(err(&tokens(&[b""]), &[]), EmptyToken { id: 256 });
-        assert_eq!(err(&tokens(&[b"ab", b"ab"]), &[]), DuplicateToken { id: 257, first: 256 });
-        assert_eq!(err(&tokens(&[b"a"]), &[]), DuplicateToken { id: 256, first: A });
+        assert_eq!(
+            err(&tokens(&[b"ab", b"ab"]), &[]),
+            DuplicateToken {
+                id: 257,
+                first: 256
+            }
+        );
+        assert_eq!(
+            err(&tokens(&[b"a"]), &[]),
+            DuplicateToken { id: 256, first: A }
+        );
         let mut no_z = tokens(&[]);
         no_z[usize::from(b'z')] = b"zz".to_vec();
         assert_eq!(err(&no_z, &[]), MissingByteToken { byte: b'z' });
-        assert_eq!(err(&tokens(&[b"ab"]), &[[A, 300]]), MergeIdOutOfRange { rank: 0, id: 300 });
-        assert_eq!(err(&tokens(&[b"ab"]), &[[A, B], [B, A]]), MergeResultMissing { rank: 1 });
-        assert_eq!(err(&tokens(&[b"ab"]), &[[A, B], [A, B]]), DuplicateMerge { rank: 1, first: 0 });
+        assert_eq!(
+            err(&tokens(&[b"ab"]), &[[A, 300]]),
+            MergeIdOutOfRange { rank: 0, id: 300 }
+        );
+        assert_eq!(
+            err(&tokens(&[b"ab"]), &[[A, B], [B, A]]),
+            MergeResultMissing { rank: 1 }
+        );
+        assert_eq!(
+            err(&tokens(&[b"ab"]), &[[A, B], [A, B]]),
+            DuplicateMerge { rank: 1, first: 0 }
+        );
     }
 }
