@@ -243,3 +243,38 @@ fn encode_speed() {
         );
     }
 }
+
+#[test]
+fn corrupted_sections_fail_cleanly() {
+    // Random damage must give an error or a working tokenizer, never a panic.
+    let blob = custom().to_section_bytes();
+    let mut state = 0x0123_4567_89AB_CDEFu64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut rejected, mut accepted) = (0, 0);
+    for _ in 0..300 {
+        let mut bad = blob.clone();
+        for _ in 0..1 + next() % 4 {
+            // Mostly the header, lengths and merges, where damage matters most.
+            let at = (next() % (blob.len() as u64 / 2)) as usize;
+            bad[at] = next() as u8;
+        }
+        match Tokenizer::from_section_bytes(&bad) {
+            Ok(tok) => {
+                accepted += 1;
+                let text = &corpus()[..4096];
+                assert_eq!(tok.decode(&tok.encode_to_vec(text)), text);
+            }
+            Err(_) => rejected += 1,
+        }
+    }
+    assert!(
+        rejected > 200,
+        "only {rejected} of {} damaged sections rejected",
+        rejected + accepted
+    );
+}
