@@ -164,34 +164,21 @@ impl Tokenizer {
 
         // Group the merges by left id, sorted by right id within each group: two
         // stable counting-sort passes (by right, then by left), linear time.
-        let mut count = alloc::vec![0u32; token_count + 1];
+        let mut cursor = group_starts(token_count, merge_count, |r| merge(r)[1]);
+        let mut by_right = CompactArray::zeroed(merge_count, m);
         for r in 0..merge_count {
-            count[merge(r)[1] as usize + 1] += 1;
+            let right = merge(r)[1] as usize;
+            let k = cursor.get(right);
+            by_right.set(k as usize, r as u32);
+            cursor.set(right, k + 1);
         }
-        for i in 1..count.len() {
-            count[i] += count[i - 1];
-        }
-        let mut by_right = alloc::vec![0u32; merge_count];
-        for r in 0..merge_count {
-            let slot = &mut count[merge(r)[1] as usize];
-            by_right[*slot as usize] = r as u32;
-            *slot += 1;
-        }
-        count.iter_mut().for_each(|c| *c = 0);
-        for r in 0..merge_count {
-            count[merge(r)[0] as usize + 1] += 1;
-        }
-        for i in 1..count.len() {
-            count[i] += count[i - 1];
-        }
-        for (i, &c) in count.iter().enumerate() {
-            tok.pair_start.set(i, c);
-        }
-        for &rank in &by_right {
+        tok.pair_start = group_starts(token_count, merge_count, |r| merge(r)[0]);
+        let mut cursor = group_starts(token_count, merge_count, |r| merge(r)[0]);
+        for i in 0..merge_count {
+            let rank = by_right.get(i);
             let [left, right, result] = merge(rank as usize);
-            let slot = &mut count[left as usize];
-            let k = *slot as usize;
-            *slot += 1;
+            let k = cursor.get(left as usize) as usize;
+            cursor.set(left as usize, k as u32 + 1);
             if k > tok.pair_start.get(left as usize) as usize && tok.pair_right.get(k - 1) == right
             {
                 let first = tok.pair_rank.get(k - 1);
@@ -298,6 +285,20 @@ impl Tokenizer {
     fn token(&self, id: u32) -> &[u8] {
         self.decode_token(id)
     }
+}
+
+/// Where each id's group starts when `count` items are grouped by `key(i)`, an id
+/// below `ids`: entry `id` counts the items with a smaller key; entry `ids` is `count`.
+fn group_starts(ids: usize, count: usize, key: impl Fn(usize) -> u32) -> CompactArray {
+    let mut starts = CompactArray::zeroed(ids + 1, count as u32);
+    for i in 0..count {
+        let k = key(i) as usize + 1;
+        starts.set(k, starts.get(k) + 1);
+    }
+    for i in 1..=ids {
+        starts.set(i, starts.get(i) + starts.get(i - 1));
+    }
+    starts
 }
 
 impl core::fmt::Debug for Tokenizer {
