@@ -104,7 +104,7 @@ impl Tokenizer {
                 read_u32(bytes, at + 8),
             ]
         };
-        Tokenizer::build(bytes[bytes_at..].to_vec(), token_len, n, merge, m)
+        Tokenizer::build(bytes[bytes_at..].to_vec(), &token_len, n, &merge, m)
     }
 }
 

@@ -80,13 +80,8 @@ impl Tokenizer {
             bytes.extend_from_slice(t.as_ref());
         }
         let len = |i: usize| u32::try_from(tokens[i].as_ref().len()).unwrap_or(u32::MAX);
-        Self::build(
-            bytes,
-            len,
-            tokens.len(),
-            |r| merges_with_results[r],
-            merges.len(),
-        )
+        let merge = |r: usize| merges_with_results[r];
+        Self::build(bytes, &len, tokens.len(), &merge, merges.len())
     }
 
     /// Shared constructor, linear time (no sorting, for loading on a 486):
@@ -95,9 +90,9 @@ impl Tokenizer {
     /// merge of rank `r`.
     pub(super) fn build(
         token_bytes: Vec<u8>,
-        token_len: impl Fn(usize) -> u32,
+        token_len: &dyn Fn(usize) -> u32,
         token_count: usize,
-        merge: impl Fn(usize) -> [u32; 3],
+        merge: &dyn Fn(usize) -> [u32; 3],
         merge_count: usize,
     ) -> Result<Tokenizer, TokenizerError> {
         let n = u32::try_from(token_count).map_err(|_| TokenizerError::TooLarge)?;
@@ -164,7 +159,7 @@ impl Tokenizer {
 
         // Group the merges by left id, sorted by right id within each group: two
         // stable counting-sort passes (by right, then by left), linear time.
-        let mut cursor = group_starts(token_count, merge_count, |r| merge(r)[1]);
+        let mut cursor = group_starts(token_count, merge, merge_count, 1);
         let mut by_right = CompactArray::zeroed(merge_count, m);
         for r in 0..merge_count {
             let right = merge(r)[1] as usize;
@@ -172,8 +167,8 @@ impl Tokenizer {
             by_right.set(k as usize, r as u32);
             cursor.set(right, k + 1);
         }
-        tok.pair_start = group_starts(token_count, merge_count, |r| merge(r)[0]);
-        let mut cursor = group_starts(token_count, merge_count, |r| merge(r)[0]);
+        tok.pair_start = group_starts(token_count, merge, merge_count, 0);
+        let mut cursor = group_starts(token_count, merge, merge_count, 0);
         for i in 0..merge_count {
             let rank = by_right.get(i);
             let [left, right, result] = merge(rank as usize);
@@ -287,12 +282,18 @@ impl Tokenizer {
     }
 }
 
-/// Where each id's group starts when `count` items are grouped by `key(i)`, an id
-/// below `ids`: entry `id` counts the items with a smaller key; entry `ids` is `count`.
-fn group_starts(ids: usize, count: usize, key: impl Fn(usize) -> u32) -> CompactArray {
+/// Where each id's group starts when the merges are grouped by their id at
+/// `side` (0 left, 1 right): entry `id` counts the merges with a smaller id there;
+/// entry `ids` is `count`.
+fn group_starts(
+    ids: usize,
+    merge: &dyn Fn(usize) -> [u32; 3],
+    count: usize,
+    side: usize,
+) -> CompactArray {
     let mut starts = CompactArray::zeroed(ids + 1, count as u32);
     for i in 0..count {
-        let k = key(i) as usize + 1;
+        let k = merge(i)[side] as usize + 1;
         starts.set(k, starts.get(k) + 1);
     }
     for i in 1..=ids {
