@@ -5,7 +5,7 @@
 #![no_std]
 
 extern crate alloc;
-#[cfg(feature = "host")]
+#[cfg(any(test, feature = "host"))]
 extern crate std;
 
 pub mod format;
