@@ -15,5 +15,13 @@ pub mod model;
 pub mod sample;
 pub mod tokenizer;
 
+// Host-only: std, files, the converter and the float reference.
+#[cfg(feature = "host")]
+pub mod convert;
+#[cfg(feature = "host")]
+pub mod hostio;
+#[cfg(feature = "host")]
+pub mod reference;
+
 #[cfg(feature = "dos")]
 pub mod dos;

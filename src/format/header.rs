@@ -395,10 +395,10 @@ fn validate_config(c: &ModelConfig) -> Result<(), FormatError> {
             return Err(field(name, 0));
         }
     }
-    if c.embed_dim % c.num_heads != 0 {
+    if !c.embed_dim.is_multiple_of(c.num_heads) {
         return Err(field("num_heads", c.num_heads));
     }
-    if c.embed_dim % c.group_size != 0 || c.ffn_dim % c.group_size != 0 {
+    if !c.embed_dim.is_multiple_of(c.group_size) || !c.ffn_dim.is_multiple_of(c.group_size) {
         return Err(field("group_size", c.group_size));
     }
     Ok(())

@@ -20,7 +20,7 @@ pub fn align4(n: u64) -> u64 {
 
 /// A matrix record: header, `rows*cols/group` u16 scales, `rows*cols` i8, zero padding to 4.
 pub fn matrix_record_size(rows: u64, cols: u64, group: u64) -> Option<u64> {
-    if group == 0 || cols % group != 0 {
+    if group == 0 || !cols.is_multiple_of(group) {
         return None;
     }
     let weights = rows.checked_mul(cols)?;

@@ -204,7 +204,7 @@ fn to_u32(v: usize, what: &'static str) -> Result<u32, FormatError> {
 /// Appends a matrix record (with its padding) to `out`.
 pub(crate) fn write_matrix(out: &mut Vec<u8>, m: &QMatrix) -> Result<(), FormatError> {
     if m.group == 0
-        || m.cols % m.group != 0
+        || !m.cols.is_multiple_of(m.group)
         || m.scales.len() != m.rows * m.cols / m.group
         || m.q.len() != m.rows * m.cols
     {
@@ -219,7 +219,7 @@ pub(crate) fn write_matrix(out: &mut Vec<u8>, m: &QMatrix) -> Result<(), FormatE
         out.extend_from_slice(&s.to_le_bytes());
     }
     out.extend(m.q.iter().map(|&x| x as u8));
-    while (out.len() - start) % 4 != 0 {
+    while !(out.len() - start).is_multiple_of(4) {
         out.push(0);
     }
     Ok(())

@@ -42,7 +42,7 @@ pub fn write_model(w: &ModelWeights) -> Result<Vec<u8>, FormatError> {
         Ok(())
     })?;
     // The tokenizer's length is exact; the gap up to the next section is zero padding.
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push(0);
     }
     let embed = section(&mut out, |o| matrix(o, &w.embed, SectionId::Embed, c.vocab_size, &c))?;
