@@ -161,3 +161,66 @@ fn small_3l_128d_4h_prefixed_keys_untied_head() {
 fn wide_4l_768d_12h_synthetic_weights() {
     check_fixture(FIXTURES[2]);
 }
+
+#[test]
+fn kv_cache_decoding_restarts_and_refuses_typed() {
+    use gpt2dos::reference::ReferenceError;
+    let dir = fixture_dir(FIXTURES[0]);
+    let model = load_hf_dir(&dir).unwrap();
+    let tokens = [5u32, 17, 299, 0, 42];
+    let all = model.logits(&tokens).unwrap();
+    let mut cache = model.new_cache();
+    for (t, &tok) in tokens.iter().enumerate() {
+        assert_eq!(cache.len(), t);
+        assert_eq!(model.forward(tok, &mut cache).unwrap(), all[t]);
+    }
+    // A cleared cache starts again at position 0.
+    cache.clear();
+    assert_eq!(model.forward(tokens[0], &mut cache).unwrap(), all[0]);
+    assert_eq!(
+        model.forward(300, &mut cache),
+        Err(ReferenceError::TokenOutOfRange { token: 300, vocab_size: 300 })
+    );
+    let n_ctx = model.config.n_ctx;
+    let full = model.logits(&vec![1u32; n_ctx]).unwrap();
+    assert_eq!(full.len(), n_ctx);
+    assert_eq!(model.logits(&vec![1u32; n_ctx + 1]), Err(ReferenceError::ContextFull { n_ctx }));
+}
+
+#[test]
+fn converted_file_loads_as_a_float_model() {
+    let dir = fixture_dir(FIXTURES[1]);
+    let model = load_hf_dir(&dir).unwrap();
+    let conv = gpt2dos::convert::convert_dir(&dir, 32, &ProgressBar::hidden()).unwrap();
+    let path = std::env::temp_dir().join(format!("gpt2dos-float-{}.bin", std::process::id()));
+    fs::write(&path, &conv.bytes).unwrap();
+    let deq = FloatModel::from_model_file(&path).unwrap();
+    fs::remove_file(&path).unwrap();
+    assert_eq!(deq.config.num_layers, 3);
+    assert!(deq.output.is_some(), "untied head kept");
+    // Dequantized weights are within half a quantization step of the originals.
+    let (a, b) = (&model.layers[2].ffn_out, &deq.layers[2].ffn_out);
+    let worst = a.data.iter().zip(&b.data).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+    let max = a.data.iter().fold(0f32, |m, x| m.max(x.abs()));
+    assert!(worst <= max / 127.0 * 0.5 * 1.001 + 1e-7, "worst {worst}, max {max}");
+    assert_eq!(conv.parameters as usize, parameter_count(&model));
+}
+
+fn parameter_count(m: &FloatModel) -> usize {
+    let l = &m.layers[0];
+    let per_layer = [
+        l.ln1_gain.len() * 2,
+        l.attn_qkv.data.len() + l.qkv_bias.len(),
+        l.attn_out.data.len() + l.attn_out_bias.len(),
+        l.ln2_gain.len() * 2,
+        l.ffn_in.data.len() + l.ffn_in_bias.len(),
+        l.ffn_out.data.len() + l.ffn_out_bias.len(),
+    ]
+    .iter()
+    .sum::<usize>();
+    m.embed.data.len()
+        + m.pos_embed.data.len()
+        + m.layers.len() * per_layer
+        + m.lnf_gain.len() * 2
+        + m.output.as_ref().map_or(0, |o| o.data.len())
+}

@@ -351,11 +351,15 @@ impl Header {
         }
         let all = &mut all[..n];
         all.sort_unstable_by_key(|&(start, end, _)| (start, end));
-        for w in all.windows(2) {
-            // Empty sections (a 0-byte tokenizer) overlap nothing.
-            if w[1].0 < w[0].1 && w[1].0 != w[1].1 {
-                return Err(FormatError::SectionOverlap { first: w[0].2, second: w[1].2 });
+        // Empty sections (a 0-byte tokenizer) overlap nothing and are skipped.
+        let mut prev: Option<(u64, SectionId)> = None;
+        for &(start, end, id) in all.iter().filter(|(start, end, _)| start != end) {
+            if let Some((prev_end, prev_id)) = prev {
+                if start < prev_end {
+                    return Err(FormatError::SectionOverlap { first: prev_id, second: id });
+                }
             }
+            prev = Some((end, id));
         }
         Ok(())
     }

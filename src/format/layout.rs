@@ -61,6 +61,7 @@ impl RecordShape {
 }
 
 /// The entries of a layer table, in table order (the seed's six, then the biases).
+/// Declaration order is table order: `part as usize` indexes the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LayerPart {
     AttnQkv,

@@ -192,7 +192,8 @@ impl<R: Read + Seek> ModelReader<R> {
             }
         };
         // The table was checked to tile the section, so the record lies inside it.
-        let rest = Section { offset, length: (section.end() - offset as u64) as u32, crc: 0 };
+        let length = section.end().saturating_sub(offset as u64) as u32;
+        let rest = Section { offset, length, crc: 0 };
         let mut sr = SectionReader::start(&mut self.io, id, rest)?;
         records::read_matrix_header(&mut sr, offset, rows, cols, c.group_size)
     }

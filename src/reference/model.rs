@@ -1,9 +1,11 @@
 //! Weights of the float reference: three plain structs, as in llama2.c.
 
+use std::path::Path;
 use std::vec;
 use std::vec::Vec;
 
 use crate::format::{ModelWeights, NormParams};
+use crate::hostio::{open_model, OpenError};
 use crate::math::{QMatrix, VEC_FRAC_BITS};
 
 /// A row-major f32 matrix, rows = outputs, cols = inputs.
@@ -89,6 +91,14 @@ fn dequantize_norm(n: &NormParams) -> (Vec<f32>, Vec<f32>) {
 impl FloatModel {
     pub fn output_head(&self) -> &Matrix {
         self.output.as_ref().unwrap_or(&self.embed)
+    }
+
+    /// Reads a GPT2BSCM file (every checksum verified) and dequantizes it.
+    pub fn from_model_file(path: &Path) -> Result<FloatModel, OpenError> {
+        let weights = open_model(path)?
+            .read_weights()
+            .map_err(|error| OpenError::Format { path: path.into(), error })?;
+        Ok(FloatModel::from_weights(&weights))
     }
 
     /// The float model a GPT2BSCM file stands for (weights dequantized exactly).

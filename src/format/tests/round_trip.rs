@@ -198,3 +198,29 @@ fn error_messages_carry_details() {
     let e = FormatError::UnsupportedVersion { found: 1 };
     assert!(alloc::format!("{e}").contains("version 1"));
 }
+
+#[test]
+fn crc_is_the_documented_crc32() {
+    // docs/FORMAT.md §1: CRC-32/ISO-HDLC, check value of "123456789".
+    assert_eq!(crc32fast::hash(b"123456789"), 0xCBF4_3926);
+}
+
+#[test]
+fn an_empty_tokenizer_does_not_hide_an_overlap() {
+    let mut bytes = write_model(&small_model(small_config(true), 13)).unwrap();
+    let h = open(&bytes).unwrap().header().clone();
+    // Empty tokenizer inside layer 0, and layer 1 moved to overlap layer 0's end.
+    set_header_u32(&mut bytes, 588, h.layers[0].offset + 8);
+    set_header_u32(&mut bytes, 592, 0);
+    set_header_u32(&mut bytes, 628, 0);
+    set_header_u32(&mut bytes, 28 + 4, h.layers[0].offset + 16);
+    assert!(matches!(open(&bytes).err(), Some(FormatError::SectionOverlap { .. })));
+}
+
+#[test]
+fn an_empty_tokenizer_is_accepted() {
+    let mut model = small_model(small_config(false), 14);
+    model.tokenizer.clear();
+    let bytes = write_model(&model).unwrap();
+    assert_eq!(open(&bytes).unwrap().read_weights().unwrap(), model);
+}
