@@ -5,15 +5,24 @@
 #![no_std]
 
 extern crate alloc;
-#[cfg(feature = "host")]
+#[cfg(any(test, feature = "host"))]
 extern crate std;
 
+pub mod cli;
 pub mod format;
 pub mod math;
 pub mod mem;
 pub mod model;
 pub mod sample;
 pub mod tokenizer;
+
+// Host-only: std, files, the converter and the float reference.
+#[cfg(feature = "host")]
+pub mod convert;
+#[cfg(feature = "host")]
+pub mod hostio;
+#[cfg(feature = "host")]
+pub mod reference;
 
 #[cfg(feature = "dos")]
 pub mod dos;

@@ -1,1 +1,91 @@
-//! DOS platform module (to be written).
+//! The DOS platform: the only module with `unsafe` and assembly (our cortex-m-rt).
+//!
+//! Startup (CPU checks, .bss, unreal mode), INT 21h files/console/args, conventional and
+//! XMS memory, the BIOS timer, Ctrl-C, and the one exit path that frees everything.
+//! The engine never names anything here: the GEN.EXE binary wires these to its traits.
+
+pub mod args;
+pub mod brk;
+pub mod console;
+pub mod conv;
+pub mod cpu;
+pub mod env;
+pub mod farbuf;
+pub mod error;
+pub mod flat;
+pub mod handle;
+pub mod heap;
+pub mod regs;
+mod startup;
+pub mod timer;
+mod unreal;
+pub mod xfer;
+pub mod xms;
+
+pub use error::DosError;
+pub use handle::Handle;
+
+use core::fmt::Write as _;
+
+/// ERRORLEVELs (DESIGN.md §7).
+pub mod exit_code {
+    pub const OK: u8 = 0;
+    pub const USAGE: u8 = 1;
+    pub const IO: u8 = 2;
+    pub const BAD_MODEL: u8 = 3;
+    pub const OUT_OF_MEMORY: u8 = 4;
+    pub const UNSUPPORTED: u8 = 5;
+    pub const INTERRUPTED: u8 = 6;
+    pub const INTERNAL: u8 = 7;
+}
+
+extern "C" {
+    /// The program's main, defined by the binary with `dos_main!`.
+    fn dos_main() -> u8;
+}
+
+/// Defines the program's main: `gpt2dos::dos_main!(run);` with `fn run() -> u8`.
+#[macro_export]
+macro_rules! dos_main {
+    ($f:path) => {
+        #[no_mangle]
+        extern "C" fn dos_main() -> u8 {
+            $f()
+        }
+    };
+}
+
+/// Called by `_start` once the CPU is known to be a 386+ in real mode.
+#[no_mangle]
+extern "C" fn dos_entry() -> ! {
+    unreal::enter();
+    let _ = conv::shrink_program_to_64k();
+    brk::install();
+    if !xfer::init() {
+        fail(exit_code::OUT_OF_MEMORY, "not enough conventional memory for the 32 KB transfer buffer");
+    }
+    xms::init();
+    // SAFETY: `dos_main` is defined by the binary through `dos_main!` with this signature.
+    let code = unsafe { dos_main() };
+    exit(code)
+}
+
+/// The one exit path: frees every XMS handle, restores vectors, returns to DOS.
+pub fn exit(code: u8) -> ! {
+    xms::release_all();
+    brk::restore();
+    let mut r = regs::Regs::ax(0x4C00 | code as u16);
+    regs::int21(&mut r);
+    loop {}
+}
+
+/// Prints `GEN: <message>` to stderr and exits with `code`.
+pub fn fail(code: u8, message: &str) -> ! {
+    let _ = writeln!(console::stderr(), "GEN: {message}\r");
+    exit(code)
+}
+
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    fail(exit_code::INTERNAL, "internal error (please report)")
+}

@@ -1,1 +1,7 @@
-//! mem (to be written).
+//! Memory: byte accounting, pools and budgets. Everything here is plain safe code; the
+//! DOS heap turns the addresses it hands out into pointers.
+pub mod freelist;
+pub mod tracker;
+
+pub use freelist::{FreeList, FreeListError, Range};
+pub use tracker::{Grant, Record, TrackError, Tracker};

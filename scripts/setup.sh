@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything the project needs on a fresh Debian 12 machine. Idempotent: it
+# checks first, so a second run takes a moment. Every other script calls it.
+#   --quiet   print nothing when everything is already there
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quiet=0; [ "${1:-}" = "--quiet" ] && quiet=1
+say() { [ $quiet = 1 ] || echo "setup: $*"; }
+
+# Debian packages: Rust with the std source (for -Zbuild-std), lld, binutils, DOSBox.
+packages=(rustc-web cargo-web rust-web-src lld binutils dosbox bc)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    sudo_=""; [ "$(id -u)" = 0 ] || sudo_=sudo
+    $sudo_ apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+[ -d /usr/lib/rustlib/src/rust/library/core ] || { echo "setup: rust-web-src has no library source" >&2; exit 1; }
+
+# Crates for the host build and the DOS build (both read Cargo.lock).
+if [ ! -f target/.fetched ] || [ Cargo.lock -nt target/.fetched ]; then
+    say "fetching crates"
+    cargo fetch --quiet
+    mkdir -p target && touch target/.fetched
+fi
+say "ready"

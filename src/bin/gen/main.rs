@@ -1,0 +1,44 @@
+//! GEN.EXE: GPT-2 text generation under MS-DOS.
+//!
+//! Stage 0 proves the platform: /? /INFO /SELFTEST /CRC:file. The generation body comes
+//! with the engine; the switches stay.
+#![no_std]
+#![no_main]
+
+mod crc_file;
+mod info;
+mod selftest;
+mod usage;
+
+use gpt2dos::cli;
+use gpt2dos::dos::{self, exit_code};
+
+gpt2dos::dos_main!(run);
+
+fn run() -> u8 {
+    let tail = dos::args::command_tail();
+    let opts = match cli::parse(&tail) {
+        Ok(o) => o,
+        Err(e) => return usage::bad_usage(&e),
+    };
+    if opts.help {
+        usage::print();
+        return exit_code::OK;
+    }
+    if opts.info {
+        info::print();
+    }
+    if opts.selftest {
+        let code = selftest::run();
+        if code != exit_code::OK {
+            return code;
+        }
+    }
+    if let Some(name) = opts.crc {
+        return crc_file::run(name);
+    }
+    if !(opts.info || opts.selftest) {
+        usage::print();
+    }
+    exit_code::OK
+}

@@ -1,0 +1,73 @@
+//! Ctrl-C / Ctrl-Break and DOS critical errors.
+//!
+//! The handlers only set a flag; the program checks it at safe points (between tokens,
+//! between file reads) and leaves through the one exit path that frees every XMS handle,
+//! with ERRORLEVEL 6. INT 24h answers "fail" so a disk error comes back to us as an
+//! error code instead of DOS's Abort/Retry/Fail prompt.
+use super::regs::{int21, Regs};
+use core::arch::global_asm;
+use core::sync::atomic::{AtomicU8, Ordering};
+
+/// Set to 1 by the INT 23h / INT 1Bh handlers.
+#[no_mangle]
+static DOS_BREAK_FLAG: AtomicU8 = AtomicU8::new(0);
+
+global_asm!(
+    r#"
+    .section .text.dos_break_handler,"ax"
+    .code16
+    .globl dos_break_handler
+dos_break_handler:
+    movb    $1, %cs:DOS_BREAK_FLAG
+    iretw
+
+    .globl dos_critical_handler
+dos_critical_handler:
+    movb    $3, %al                         # 3 = fail the DOS call
+    iretw
+"#,
+    options(att_syntax)
+);
+
+extern "C" {
+    fn dos_break_handler();
+    fn dos_critical_handler();
+}
+
+/// The INT 1Bh vector we replaced: DOS does not restore it when a program ends.
+static mut OLD_INT1B: (u16, u16) = (0, 0);
+
+fn set_vector(int: u8, handler: unsafe extern "C" fn()) {
+    let mut r = Regs::ax(0x2500 | int as u16);
+    r.edx = handler as usize as u32;
+    int21(&mut r);
+}
+
+/// Installs the handlers. INT 23h and 24h are restored by DOS from the PSP at exit.
+pub fn install() {
+    let mut r = Regs::ax(0x351B);
+    int21(&mut r);
+    // SAFETY: single-threaded; written before the handler is installed.
+    unsafe { OLD_INT1B = (r.es, r.ebx as u16) };
+    set_vector(0x1B, dos_break_handler);
+    set_vector(0x23, dos_break_handler);
+    set_vector(0x24, dos_critical_handler);
+}
+
+/// Puts back the BIOS Ctrl-Break vector (called by the exit path).
+pub fn restore() {
+    // SAFETY: single-threaded; OLD_INT1B was written by `install`.
+    let (seg, off) = unsafe { OLD_INT1B };
+    if seg == 0 && off == 0 {
+        return;
+    }
+    let mut r = Regs::ax(0x251B);
+    r.ds = seg;
+    r.edx = off as u32;
+    int21(&mut r);
+}
+
+/// True once the user pressed Ctrl-C or Ctrl-Break.
+pub fn requested() -> bool {
+    DOS_BREAK_FLAG.load(Ordering::Relaxed) != 0
+}

@@ -1,0 +1,163 @@
+//! DOS file handles through INT 21h, as `embedded-io` `Read`/`Write`/`Seek`.
+//!
+//! INT 21h moves data only through DS:DX below 1 MB. Buffers inside our own 64 KB
+//! segment are passed directly; any other buffer (an XMS block) goes through the
+//! conventional transfer buffer and a flat copy.
+use super::error::DosError;
+use super::regs::{int21, Regs};
+use super::xfer;
+
+/// Largest single INT 21h transfer we ask for (CX is 16-bit; keep it paragraph-aligned).
+const MAX_CALL: usize = 0xFE00;
+
+#[derive(Debug)]
+pub struct Handle(pub u16);
+
+pub const STDOUT: Handle = Handle(1);
+pub const STDERR: Handle = Handle(2);
+
+impl Handle {
+    /// One INT 21h read/write of at most `MAX_CALL` bytes at `seg:off`.
+    fn transfer(&self, ah: u8, seg: u16, off: u16, len: usize) -> Result<usize, DosError> {
+        let mut r = Regs::ax((ah as u16) << 8);
+        r.ebx = self.0 as u32;
+        r.ecx = len as u32;
+        r.edx = off as u32;
+        r.ds = seg;
+        int21(&mut r);
+        if r.carry() {
+            return Err(DosError::from_code(r.ax_value()));
+        }
+        Ok(r.ax_value() as usize)
+    }
+
+    /// Reads or writes `buf`, going through the transfer buffer when `buf` is out of
+    /// reach of DS:DX. Returns the bytes moved (short at end of file or disk full).
+    fn move_bytes(&self, ah: u8, buf: *mut u8, len: usize) -> Result<usize, DosError> {
+        let mut done = 0;
+        while done < len {
+            let addr = buf as usize + done;
+            let direct = addr + (len - done).min(MAX_CALL) <= 0xFFFF;
+            let chunk = if direct { (len - done).min(MAX_CALL) } else { (len - done).min(xfer::size()) };
+            let moved = if direct {
+                self.transfer(ah, super::regs::data_segment(), addr as u16, chunk)?
+            } else {
+                if ah == WRITE {
+                    xfer::copy_in(addr, chunk);
+                }
+                let n = self.transfer(ah, xfer::segment(), 0, chunk)?;
+                if ah == READ {
+                    xfer::copy_out(addr, n);
+                }
+                n
+            };
+            done += moved;
+            if moved < chunk {
+                break; // end of file, or disk full
+            }
+        }
+        Ok(done)
+    }
+
+    pub fn open(name: &[u8], write: bool) -> Result<Handle, DosError> {
+        let path = AsciiZ::new(name)?;
+        let mut r = if write { Regs::ax(0x3C00) } else { Regs::ax(0x3D00) };
+        r.edx = path.as_ptr() as u32;
+        int21(&mut r);
+        if r.carry() {
+            return Err(DosError::from_code(r.ax_value()));
+        }
+        Ok(Handle(r.ax_value()))
+    }
+
+    /// Opens `name` for writing at its end, creating it if needed.
+    pub fn open_append(name: &[u8]) -> Result<Handle, DosError> {
+        let path = AsciiZ::new(name)?;
+        let mut r = Regs::ax(0x3D01);
+        r.edx = path.as_ptr() as u32;
+        int21(&mut r);
+        if r.carry() {
+            return Handle::open(name, true);
+        }
+        let h = Handle(r.ax_value());
+        h.seek_raw(2, 0)?;
+        Ok(h)
+    }
+
+    pub fn close(self) {
+        let mut r = Regs::ax(0x3E00);
+        r.ebx = self.0 as u32;
+        int21(&mut r);
+        core::mem::forget(self);
+    }
+
+    /// Moves the file pointer; `whence` 0 = start, 1 = current, 2 = end.
+    pub fn seek_raw(&self, whence: u8, offset: i32) -> Result<u32, DosError> {
+        let mut r = Regs::ax(0x4200 | whence as u16);
+        r.ebx = self.0 as u32;
+        r.ecx = (offset as u32) >> 16;
+        r.edx = offset as u32 & 0xFFFF;
+        int21(&mut r);
+        if r.carry() {
+            return Err(DosError::from_code(r.ax_value()));
+        }
+        Ok(((r.edx & 0xFFFF) << 16) | (r.eax & 0xFFFF))
+    }
+}
+
+const READ: u8 = 0x3F;
+const WRITE: u8 = 0x40;
+
+impl embedded_io::ErrorType for Handle {
+    type Error = DosError;
+}
+
+impl embedded_io::Read for Handle {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, DosError> {
+        self.move_bytes(READ, buf.as_mut_ptr(), buf.len())
+    }
+}
+
+impl embedded_io::Write for Handle {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, DosError> {
+        let n = self.move_bytes(WRITE, buf.as_ptr() as *mut u8, buf.len())?;
+        if n == 0 && !buf.is_empty() {
+            return Err(DosError::DiskFull);
+        }
+        Ok(n)
+    }
+    fn flush(&mut self) -> Result<(), DosError> {
+        Ok(())
+    }
+}
+
+impl embedded_io::Seek for Handle {
+    fn seek(&mut self, pos: embedded_io::SeekFrom) -> Result<u64, DosError> {
+        use embedded_io::SeekFrom;
+        let (whence, off) = match pos {
+            SeekFrom::Start(o) => (0, i32::try_from(o).map_err(|_| DosError::Seek)?),
+            SeekFrom::Current(o) => (1, i32::try_from(o).map_err(|_| DosError::Seek)?),
+            SeekFrom::End(o) => (2, i32::try_from(o).map_err(|_| DosError::Seek)?),
+        };
+        self.seek_raw(whence, off).map(u64::from)
+    }
+}
+
+/// A NUL-terminated copy of a file name, as INT 21h wants it.
+struct AsciiZ {
+    bytes: [u8; 128],
+}
+
+impl AsciiZ {
+    fn new(name: &[u8]) -> Result<AsciiZ, DosError> {
+        if name.is_empty() || name.len() >= 128 || name.contains(&0) {
+            return Err(DosError::BadName);
+        }
+        let mut bytes = [0u8; 128];
+        bytes[..name.len()].copy_from_slice(name);
+        Ok(AsciiZ { bytes })
+    }
+    fn as_ptr(&self) -> *const u8 {
+        self.bytes.as_ptr()
+    }
+}

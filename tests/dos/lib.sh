@@ -1,0 +1,51 @@
+# Helpers for the DOS end-to-end tests: run command lines in one DOSBox boot, then
+# check each command's ERRORLEVEL and output. Sourced by tests/dos/*.sh.
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+passed=0; failed=0
+
+pass() { passed=$((passed + 1)); echo "  ok   $1"; }
+fail() { failed=$((failed + 1)); echo "  FAIL $1"; [ -n "${2:-}" ] && echo "       $2"; }
+
+# boot NAME [dos.sh options] -- "cmd1" "cmd2" ...: runs them; results in $run/OUT<n>.TXT
+# and $run/EL<n>.TXT. GENERR makes error lines land in $run/ERR<n>.TXT as well.
+boot() {
+    local name="$1"; shift
+    local opts=()
+    while [ "$1" != "--" ]; do opts+=("$1"); shift; done
+    shift
+    run="$root/build/test-runs/$name"
+    rm -rf "$run"; mkdir -p "$run"
+    local cmds=() n=0
+    for c in "$@"; do
+        n=$((n + 1))
+        cmds+=("SET GENERR=T:\\ERR$n.TXT" "$c")
+    done
+    "$root/scripts/dos.sh" --quiet --keep "$run/raw" --mount "u=$root/build/test-data" "${opts[@]}" "${cmds[@]}" || true
+    # dos.sh numbers every line; keep the GEN lines (even numbers) as 1..n.
+    for i in $(seq 1 $n); do
+        cp "$run/raw/OUT$((2 * i)).TXT" "$run/OUT$i.TXT" 2>/dev/null || : > "$run/OUT$i.TXT"
+        cp "$run/raw/EL$((2 * i)).TXT" "$run/EL$i.TXT" 2>/dev/null || echo none > "$run/EL$i.TXT"
+    done
+}
+
+# expect_el N CODE LABEL
+expect_el() {
+    local got; got=$(tr -dc '0-9a-z' < "$run/EL$1.TXT")
+    [ "$got" = "$2" ] && pass "$3 (ERRORLEVEL $2)" || fail "$3" "expected ERRORLEVEL $2, got '$got'"
+}
+
+# expect_out N REGEX LABEL   (grep -E over the command's stdout)
+expect_out() {
+    grep -qE "$2" "$run/OUT$1.TXT" && pass "$3" || fail "$3" "stdout lacks /$2/: $(head -c 300 "$run/OUT$1.TXT")"
+}
+
+# expect_err N REGEX LABEL   (grep -E over the error lines GEN wrote)
+expect_err() {
+    grep -qE "$2" "$run/raw/ERR$1.TXT" 2>/dev/null && pass "$3" \
+        || fail "$3" "errors lack /$2/: $(cat "$run/raw/ERR$1.TXT" 2>/dev/null | head -c 300)"
+}
+
+finish() {
+    echo "$passed passed, $failed failed"
+    [ "$failed" = 0 ]
+}
