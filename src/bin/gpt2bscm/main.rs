@@ -4,6 +4,8 @@
 //! bad model file.
 
 mod convert_cmd;
+mod eval_cmd;
+mod generate_cmd;
 mod inspect_cmd;
 
 use std::path::PathBuf;
@@ -37,6 +39,58 @@ enum Command {
         /// GPT2BSCM model file
         file: PathBuf,
     },
+    /// Generate text with the integer engine (the code GEN.EXE runs)
+    Generate {
+        /// GPT2BSCM model file
+        file: PathBuf,
+        /// Text to continue
+        #[arg(short, long)]
+        prompt: String,
+        /// Tokens to generate
+        #[arg(short = 'n', long, default_value_t = 50)]
+        tokens: u32,
+        /// Temperature; 0 = greedy
+        #[arg(short, long, default_value = "1", value_parser = parse_milli)]
+        temp: u32,
+        /// Keep the k most likely tokens (0 = off)
+        #[arg(short = 'k', long, default_value_t = 50)]
+        top_k: u32,
+        /// Nucleus sampling mass (1 = off)
+        #[arg(long, default_value = "1", value_parser = parse_milli)]
+        top_p: u32,
+        /// Repetition penalty (1 = off)
+        #[arg(long, default_value = "1", value_parser = parse_milli)]
+        rep_penalty: u32,
+        /// Random seed
+        #[arg(short, long, default_value_t = 1)]
+        seed: u32,
+        /// Context window in tokens (0 = the model's n_ctx)
+        #[arg(long, default_value_t = 0)]
+        ctx: usize,
+        /// Also print the generated token ids (to compare with GEN.EXE /IDS)
+        #[arg(long)]
+        ids: bool,
+    },
+    /// Compare the integer engine with the float reference over a text
+    Eval {
+        /// GPT2BSCM model file
+        file: PathBuf,
+        /// UTF-8 text to score
+        #[arg(long)]
+        text: PathBuf,
+        /// Float reference from this Hugging Face directory instead of the file's
+        /// dequantized weights
+        #[arg(long)]
+        hf: Option<PathBuf>,
+        /// Score at most this many tokens
+        #[arg(long, default_value_t = 100_000)]
+        max_tokens: usize,
+    },
+}
+
+/// "0.8" -> 800, the integer form GEN.EXE's switches use.
+fn parse_milli(s: &str) -> Result<u32, String> {
+    gpt2dos::cli::parse_milli(s.as_bytes()).ok_or_else(|| format!("{s:?} is not a number with at most 3 decimals"))
 }
 
 fn parse_group(s: &str) -> Result<usize, String> {
@@ -58,6 +112,25 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Convert { hf_dir, output, group } => convert_cmd::run(&hf_dir, &output, group),
         Command::Inspect { file } => inspect_cmd::run(&file),
+        Command::Generate { file, prompt, tokens, temp, top_k, top_p, rep_penalty, seed, ctx, ids } => {
+            let params = gpt2dos::sample::SampleParams {
+                temperature_milli: temp,
+                top_k,
+                top_p_milli: top_p,
+                rep_penalty_milli: rep_penalty,
+            };
+            let ctx = if ctx == 0 { usize::MAX } else { ctx };
+            generate_cmd::run(&generate_cmd::GenerateArgs {
+                file: &file,
+                prompt: &prompt,
+                tokens,
+                params,
+                seed: seed as u64,
+                ctx,
+                ids,
+            })
+        }
+        Command::Eval { file, text, hf, max_tokens } => eval_cmd::run(&file, &text, hf.as_deref(), max_tokens),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

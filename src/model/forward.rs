@@ -1,0 +1,120 @@
+//! The forward pass, one token at a time, in integers only (reads like the math):
+//! embed → per layer [LN → qkv → attention → out → residual → LN → FFN → residual]
+//! → final LN → logits.
+use super::{KvCache, LayerSource, ModelError, Resident, RunState, Streamed};
+use crate::format::{ModelConfig, ModelReader, ModelWeights, NormParams};
+use crate::math::{
+    attn_mix, attn_scores, gelu_in_place, inv_sqrt_q30, layer_norm, matvec, mul_q30_in_place,
+    softmax_q30, QMatrix,
+};
+use alloc::vec::Vec;
+use embedded_io::{Read, Seek};
+
+pub struct Model<L> {
+    pub config: ModelConfig,
+    /// wte (vocab, dim); also the output head when tied.
+    pub embed: QMatrix,
+    /// wpe (n_ctx, dim).
+    pub pos_embed: QMatrix,
+    pub final_norm: NormParams,
+    pub output: Option<QMatrix>,
+    pub layers: L,
+}
+
+impl Model<Resident> {
+    /// A model with every weight in memory; also returns the tokenizer section.
+    pub fn resident(w: ModelWeights) -> (Model<Resident>, Vec<u8>) {
+        let model = Model {
+            config: w.config,
+            embed: w.embed,
+            pos_embed: w.pos_embed,
+            final_norm: w.final_norm,
+            output: w.output,
+            layers: Resident(w.layers),
+        };
+        (model, w.tokenizer)
+    }
+}
+
+impl<R: Read + Seek> Model<Streamed<R>> {
+    /// Everything but the layers in memory; layers stream from the file.
+    pub fn streamed(mut reader: ModelReader<R>) -> Result<(Model<Streamed<R>>, Vec<u8>), ModelError> {
+        let tokenizer = reader.read_tokenizer()?;
+        let model = Model {
+            config: *reader.config(),
+            embed: reader.read_embed()?,
+            pos_embed: reader.read_pos_embed()?,
+            final_norm: reader.read_final_norm()?,
+            output: reader.read_output()?,
+            layers: Streamed::new(reader),
+        };
+        Ok((model, tokenizer))
+    }
+}
+
+impl<L: LayerSource> Model<L> {
+    /// Runs `token` at position `cache.len()`; leaves the logits in `s.logits` and the
+    /// token's K/V in the cache.
+    pub fn forward(&mut self, token: u32, cache: &mut KvCache, s: &mut RunState) -> Result<(), ModelError> {
+        let c = self.config;
+        let (d, heads) = (c.embed_dim as usize, c.num_heads as usize);
+        let hd = d / heads;
+        let pos = cache.len();
+        if token >= c.vocab_size {
+            return Err(ModelError::Token(token));
+        }
+        if pos >= c.n_ctx as usize || pos >= cache.capacity() {
+            return Err(ModelError::Position(pos));
+        }
+        // x = wte[token] + wpe[pos]   (d,)
+        self.embed.view().row_q16(token as usize, &mut s.x)?;
+        self.pos_embed.view().row_q16(pos, &mut s.delta)?;
+        add_in_place(&mut s.x, &s.delta);
+
+        let q_scale = inv_sqrt_q30(hd as u32);
+        for l in 0..c.num_layers as usize {
+            let w = self.layers.layer(l)?;
+            // Attention: qkv = W_qkv · LN1(x) + b   (3d,)
+            layer_norm(&s.x, &w.norm1.gain, &w.norm1.bias, c.layer_norm_eps, &mut s.xn)?;
+            s.xq.quantize(&s.xn)?;
+            matvec(w.attn_qkv.view(), &s.xq, Some(&w.qkv_bias), &mut s.qkv)?;
+            let (q, kv) = s.qkv.split_at_mut(d);
+            cache.store(l, &kv[..d], &kv[d..])?;
+            mul_q30_in_place(q, q_scale);
+            s.qq.quantize(q)?;
+            let (keys, values) = (cache.keys(l), cache.values(l));
+            let n = pos + 1;
+            for h in 0..heads {
+                attn_scores(&s.qq, h, keys, &mut s.scores[..n])?;
+                softmax_q30(&s.scores[..n], &mut s.probs[..n])?;
+                attn_mix(&s.probs[..n], values, h, &mut s.att[h * hd..(h + 1) * hd])?;
+            }
+            // x += W_out · att + b
+            s.xq.quantize(&s.att)?;
+            matvec(w.attn_out.view(), &s.xq, Some(&w.attn_out_bias), &mut s.delta)?;
+            add_in_place(&mut s.x, &s.delta);
+            // FFN: x += W2 · gelu(W1 · LN2(x) + b1) + b2
+            layer_norm(&s.x, &w.norm2.gain, &w.norm2.bias, c.layer_norm_eps, &mut s.xn)?;
+            s.xq.quantize(&s.xn)?;
+            matvec(w.ffn_in.view(), &s.xq, Some(&w.ffn_in_bias), &mut s.hidden)?;
+            gelu_in_place(&mut s.hidden);
+            s.hq.quantize(&s.hidden)?;
+            matvec(w.ffn_out.view(), &s.hq, Some(&w.ffn_out_bias), &mut s.delta)?;
+            add_in_place(&mut s.x, &s.delta);
+        }
+        cache.advance();
+        // logits = W_head · LN_f(x)   (vocab,)
+        layer_norm(&s.x, &self.final_norm.gain, &self.final_norm.bias, c.layer_norm_eps, &mut s.xn)?;
+        s.xq.quantize(&s.xn)?;
+        let head = self.output.as_ref().unwrap_or(&self.embed);
+        matvec(head.view(), &s.xq, None, &mut s.logits)?;
+        Ok(())
+    }
+}
+
+/// `x += y`, saturating (the residual stream never wraps).
+fn add_in_place(x: &mut [i32], y: &[i32]) {
+    for (a, b) in x.iter_mut().zip(y) {
+        *a = a.saturating_add(*b);
+    }
+}

@@ -1,0 +1,106 @@
+//! The memory plan: before anything big is allocated, estimate what each way of running
+//! needs and pick the first that fits 80 % of the budget — all weights resident, else
+//! layers streamed from the file — at the largest context that fits (halving it down to
+//! `MIN_CTX`). If nothing fits, the plan says how much would have been needed.
+use super::{KvCache, RunState};
+use crate::format::{Header, SectionId};
+
+/// Share of the budget a plan may fill (the rest absorbs allocator slack).
+pub const PLAN_PERMILLE: u64 = 800;
+/// Smallest useful context window.
+pub const MIN_CTX: usize = 16;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Resident,
+    StreamLayers,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Resident => "resident (all weights in memory)",
+            Mode::StreamLayers => "layer streaming (one layer in memory, read per token)",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct PlanInput {
+    pub budget: u64,
+    /// Context the user asked for (0 = as large as fits, up to n_ctx).
+    pub want_ctx: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryPlan {
+    pub mode: Mode,
+    pub ctx: usize,
+    pub weights: u64,
+    pub kv: u64,
+    pub scratch: u64,
+    pub tokenizer: u64,
+    pub budget: u64,
+}
+
+impl MemoryPlan {
+    pub fn total(&self) -> u64 {
+        self.weights + self.kv + self.scratch + self.tokenizer
+    }
+}
+
+/// Nothing fits: `needed` is the smallest plan's total (at `MIN_CTX`, streaming), which
+/// must fit the plan share of the budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DoesNotFit {
+    pub needed: u64,
+    pub usable: u64,
+}
+
+pub fn plan(h: &Header, input: PlanInput) -> Result<MemoryPlan, DoesNotFit> {
+    let c = h.config;
+    let usable = input.budget * PLAN_PERMILLE / 1000;
+    let (mut non_layer, mut layers, mut largest_layer, mut tokenizer) = (0u64, 0u64, 0u64, 0u64);
+    for (id, s) in h.sections() {
+        let len = s.length as u64;
+        match id {
+            SectionId::Tokenizer => tokenizer = len,
+            SectionId::Layer(_) => {
+                layers += len;
+                largest_layer = largest_layer.max(len);
+            }
+            SectionId::Header => {}
+            _ => non_layer += len,
+        }
+    }
+    let (resident, streamed) = (non_layer + layers, non_layer + largest_layer);
+    // The section blob and the parsed tables live side by side while loading.
+    let tokenizer = tokenizer * 2;
+    let n_ctx = c.n_ctx as usize;
+    let mut ctx = if input.want_ctx == 0 { n_ctx } else { input.want_ctx.min(n_ctx) };
+    let make = |mode, ctx: usize, weights| {
+        let (l, d, heads) = (c.num_layers as usize, c.embed_dim as usize, c.num_heads as usize);
+        MemoryPlan {
+            mode,
+            ctx,
+            weights,
+            kv: KvCache::bytes(l, ctx, d, heads) as u64,
+            scratch: RunState::bytes(&c, ctx) as u64,
+            tokenizer,
+            budget: input.budget,
+        }
+    };
+    loop {
+        for (mode, weights) in [(Mode::Resident, resident), (Mode::StreamLayers, streamed)] {
+            let p = make(mode, ctx, weights);
+            if p.total() <= usable {
+                return Ok(p);
+            }
+        }
+        if ctx <= MIN_CTX.min(n_ctx) {
+            let needed = make(Mode::StreamLayers, ctx, streamed).total();
+            return Err(DoesNotFit { needed, usable });
+        }
+        ctx = (ctx / 2).max(MIN_CTX.min(n_ctx));
+    }
+}
