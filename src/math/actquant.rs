@@ -12,7 +12,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::num::NonZeroU32;
 
-use super::fixed::bitlen_u32;
+use super::fixed::{bitlen_u32, sat_i32, shift_round};
 use super::{MathError, MAX_GROUP};
 
 /// Largest activation mantissa: m_w (≤ 65535) × m_x (≤ 32767) < 2^31.
@@ -53,9 +53,9 @@ impl ActQ {
 
     /// Back to Q16.16 (tests and diagnostics).
     pub fn dequantize(&self, out: &mut [i32]) {
-        for ((o, &q), i) in out.iter_mut().zip(&self.q).zip(0..) {
-            let v = q as i64 * self.mant[i / self.group] as i64;
-            *o = super::fixed::sat_i32(super::fixed::shift_round(v, -(self.exp as i32)));
+        let groups = self.q.chunks(self.group.max(1)).zip(&self.mant);
+        for (o, (&q, &m)) in out.iter_mut().zip(groups.flat_map(|(g, m)| g.iter().map(move |q| (q, m)))) {
+            *o = sat_i32(shift_round(q as i64 * m as i64, -(self.exp as i32)));
         }
     }
 }

@@ -53,9 +53,9 @@ impl WeightRows<'_> {
 }
 
 impl QMatrix {
-    /// All rows, as the kernels take them.
+    /// All rows, as the kernels take them (which check the shapes).
     pub fn view(&self) -> WeightRows<'_> {
-        self.row_block(0..self.rows).expect("full range is in bounds")
+        WeightRows { q: &self.q, scales: &self.scales, cols: self.cols, group: self.group, shift: self.shift }
     }
 
     /// Rows `range` (None if out of bounds).

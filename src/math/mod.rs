@@ -42,8 +42,9 @@
 //! group = head size: `dim` int8 values, one u16 mantissa per head, one i8 exponent —
 //! [`kv_row_bytes`] = `dim + 2·heads + 1` bytes, twice that per token per layer
 //! (default model 128/4 heads: 274 B; GPT-2 124M 768/12 heads: 1586 B, so 12 layers ×
-//! 1024 tokens = 18.6 MiB; i16 would double that, i32 quadruple it). Scores are the same int8 dot; the probability-weighted sum
-//! of V turns each row's `p_j · scale_j` into one i32 multiplier.
+//! 1024 tokens = 18.6 MiB; i16 would double that, i32 quadruple it). Scores are the
+//! same int8 dot; the probability-weighted sum of V turns each row's `p_j · scale_j`
+//! into one i32 multiplier.
 pub mod actquant;
 pub mod attention;
 mod dot;

@@ -168,7 +168,8 @@ fn whole_head_matches_float_attention() {
             vmax = vmax.max(f.abs());
         }
     }
-    // Measured ≈ 0.3 % of the output range (int8 q, k and v); 2 % would be a defect.
+    // Measured: 1.2 % of the output range (int8 q, k and v; peaked softmax amplifies the
+    // score error). The bound leaves 1.7x margin on this fixed seed.
     assert!(worst < 0.02 * vmax, "worst {worst} vs output range {vmax}");
 }
 
