@@ -3,6 +3,7 @@
 //! → final LN → logits.
 use super::{KvCache, LayerSource, ModelError, Resident, RunState, Streamed};
 use crate::format::{ModelConfig, ModelReader, ModelWeights, NormParams};
+use crate::math::fixed::add_in_place;
 use crate::math::{
     attn_mix, attn_scores, gelu_in_place, inv_sqrt_q30, layer_norm, matvec, mul_q30_in_place,
     softmax_q30, QMatrix,
@@ -109,12 +110,5 @@ impl<L: LayerSource> Model<L> {
         let head = self.output.as_ref().unwrap_or(&self.embed);
         matvec(head.view(), &s.xq, None, &mut s.logits)?;
         Ok(())
-    }
-}
-
-/// `x += y`, saturating (the residual stream never wraps).
-fn add_in_place(x: &mut [i32], y: &[i32]) {
-    for (a, b) in x.iter_mut().zip(y) {
-        *a = a.saturating_add(*b);
     }
 }
