@@ -1,52 +1,106 @@
-//! The global allocator: conventional and XMS regions carved by `mem::FreeList`.
+//! The global allocator: conventional and XMS regions carved by `mem::FreeList`, every
+//! live block recorded in a `mem::Tracker` under the current tag (strict accounting:
+//! current, peak, count, per-tag totals, top-10, leaks at exit).
 //!
-//! Regions are added by the program (`add_conventional`, `add_xms`); the allocator deals
-//! in linear addresses and hands out flat pointers (unreal mode reaches all of them).
+//! Regions are added by `init`; the allocator deals in linear addresses and hands out
+//! flat pointers (unreal mode reaches all of them).
 use super::flat;
-use crate::mem::FreeList;
+use crate::mem::{FreeList, Record, TrackError, Tracker};
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
+use core::panic::Location;
+
+/// Live blocks the tracker can hold (each record costs 20 bytes of the 64 KB segment).
+const RECORDS: usize = 256;
+
+struct State {
+    free: FreeList<64>,
+    tracker: Tracker<RECORDS>,
+    tag: &'static str,
+    site: &'static Location<'static>,
+    /// The request that failed last (for the out-of-memory message).
+    failed: Option<TrackError>,
+}
 
 pub struct DosHeap {
-    free: UnsafeCell<FreeList<64>>,
+    state: UnsafeCell<State>,
 }
 
 // SAFETY: GEN.EXE is single-threaded and interrupt handlers never allocate.
 unsafe impl Sync for DosHeap {}
 
 #[global_allocator]
-static HEAP: DosHeap = DosHeap { free: UnsafeCell::new(FreeList::new()) };
+static HEAP: DosHeap = DosHeap {
+    state: UnsafeCell::new(State {
+        free: FreeList::new(),
+        tracker: Tracker::new(0),
+        tag: "untagged",
+        site: Location::caller(),
+        failed: None,
+    }),
+};
 
-fn list() -> &'static mut FreeList<64> {
+fn state() -> &'static mut State {
     // SAFETY: single-threaded, no reentrancy: each caller uses the reference only for
-    // the duration of one list operation.
-    unsafe { &mut *HEAP.free.get() }
+    // the duration of one heap operation and never holds two at once.
+    unsafe { &mut *HEAP.state.get() }
 }
 
-/// Hands `len` bytes at linear address `linear` to the allocator.
-pub fn add_region(linear: u32, len: u32) -> bool {
-    list().add(linear, len).is_ok()
+/// Tags the allocations that follow (until the next call) with `tag` and this call site.
+#[track_caller]
+pub fn set_tag(tag: &'static str) {
+    let s = state();
+    s.tag = tag;
+    s.site = Location::caller();
+}
+
+pub fn tracker() -> &'static Tracker<RECORDS> {
+    &state().tracker
 }
 
 pub fn free_bytes() -> u32 {
-    list().total_free()
+    state().free.total_free()
 }
 
 pub fn largest_free() -> u32 {
-    list().largest_free()
+    state().free.largest_free()
+}
+
+pub fn fragmentation_permille() -> u32 {
+    state().free.fragmentation_permille()
+}
+
+/// The last refused request, if any.
+pub fn last_failure() -> Option<TrackError> {
+    state().failed
+}
+
+/// Records still allocated: at exit these are leaks.
+pub fn outstanding() -> &'static [Record] {
+    state().tracker.outstanding()
 }
 
 unsafe impl GlobalAlloc for DosHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let s = state();
         let Ok(len) = u32::try_from(layout.size()) else { return core::ptr::null_mut() };
-        match list().alloc(len, layout.align() as u32) {
-            Ok(linear) => flat::pointer(linear),
-            Err(_) => core::ptr::null_mut(),
+        let Ok(linear) = s.free.alloc(len, layout.align() as u32) else {
+            s.failed = Some(TrackError::OverBudget { tag: s.tag, bytes: len, in_use: s.tracker.in_use(), limit: s.tracker.limit() });
+            return core::ptr::null_mut();
+        };
+        if let Err(e) = s.tracker.record(linear, s.tag, len, s.site) {
+            let _ = s.free.free_range(linear, len);
+            s.failed = Some(e);
+            return core::ptr::null_mut();
         }
+        flat::pointer(linear)
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let _ = list().free_range(flat::linear(ptr), layout.size() as u32);
+        let s = state();
+        let linear = flat::linear(ptr);
+        s.tracker.release_id(linear);
+        let _ = s.free.free_range(linear, layout.size() as u32);
     }
 }
 
@@ -57,33 +111,41 @@ pub struct HeapInfo {
     pub xms_bytes: u32,
 }
 
+impl HeapInfo {
+    pub fn total(&self) -> u32 {
+        self.conventional_bytes + self.xms_bytes
+    }
+}
+
 /// Conventional memory left to DOS (for COMMAND.COM reload, file buffers).
 const DOS_RESERVE_PARAGRAPHS: u16 = 0x400;
 
 /// Gives the heap up to `max_bytes`: the largest XMS block first (flat, large), then the
-/// largest conventional block. Called once, before the engine allocates.
+/// largest conventional block; the tracker's budget becomes what was found. Called
+/// once, before the engine allocates.
 pub fn init(max_bytes: u32) -> HeapInfo {
     let mut info = HeapInfo::default();
     let mut left = max_bytes;
     let free = super::xms::query_free();
     let kb = free.largest_kb.min(left / 1024);
     if kb > 0 {
+        // The block stays locked for the whole run; the exit path frees it.
         if let Ok(block) = super::xms::alloc(kb) {
-            if add_region(block.linear, kb * 1024) {
+            if state().free.add(block.linear, kb * 1024).is_ok() {
                 info.xms_bytes = kb * 1024;
                 left -= kb * 1024;
             }
-            // The block stays locked for the whole run; the exit path frees it.
         }
     }
     let paragraphs = super::conv::largest_free().saturating_sub(DOS_RESERVE_PARAGRAPHS);
     let paragraphs = paragraphs.min((left / 16).min(0xFFFF) as u16);
     if paragraphs > 0 {
         if let Ok(seg) = super::conv::alloc(paragraphs) {
-            if add_region((seg as u32) << 4, paragraphs as u32 * 16) {
+            if state().free.add((seg as u32) << 4, paragraphs as u32 * 16).is_ok() {
                 info.conventional_bytes = paragraphs as u32 * 16;
             }
         }
     }
+    state().tracker.set_budget(info.total());
     info
 }

@@ -85,7 +85,19 @@ pub fn fail(code: u8, message: &str) -> ! {
     exit(code)
 }
 
+/// A panic is a bug, except when an allocation was refused: the allocator remembers
+/// that, and it becomes the out-of-memory exit with the tag, size and budget.
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo) -> ! {
+    if let Some(crate::mem::TrackError::OverBudget { tag, bytes, in_use, limit }) = heap::last_failure() {
+        let _ = writeln!(
+            console::stderr(),
+            "GEN: out of memory: {tag} needs {} KB, {} of {} KB in use\r",
+            bytes.div_ceil(1024),
+            in_use / 1024,
+            limit / 1024
+        );
+        exit(exit_code::OUT_OF_MEMORY)
+    }
     fail(exit_code::INTERNAL, "internal error (please report)")
 }

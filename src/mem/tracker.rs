@@ -73,25 +73,49 @@ impl<const N: usize> Tracker<N> {
     /// Records `bytes` for `tag`, or refuses if it would pass the limit.
     #[track_caller]
     pub fn reserve(&mut self, tag: &'static str, bytes: u32) -> Result<Grant, TrackError> {
-        let limit = self.limit();
-        if self.in_use as u64 + bytes as u64 > limit as u64 {
-            return Err(TrackError::OverBudget { tag, bytes, in_use: self.in_use, limit });
-        }
         let id = self.next_id;
-        let record = Record { id, tag, bytes, site: Location::caller() };
-        self.records.push(record).map_err(|_| TrackError::TableFull { tag, bytes })?;
+        self.record(id, tag, bytes, Location::caller())?;
         self.next_id += 1;
-        self.grants += 1;
-        self.in_use += bytes;
-        self.peak = self.peak.max(self.in_use);
         Ok(Grant { id, bytes })
     }
 
     pub fn release(&mut self, grant: Grant) {
-        if let Some(i) = self.records.iter().position(|r| r.id == grant.id) {
-            self.in_use -= self.records[i].bytes;
-            self.records.swap_remove(i);
+        self.release_id(grant.id);
+    }
+
+    /// Records a grant the caller names itself (an allocator uses the address), with
+    /// the call site it knows. Same limit and table checks as `reserve`.
+    pub fn record(
+        &mut self,
+        id: u32,
+        tag: &'static str,
+        bytes: u32,
+        site: &'static Location<'static>,
+    ) -> Result<(), TrackError> {
+        let limit = self.limit();
+        if self.in_use as u64 + bytes as u64 > limit as u64 {
+            return Err(TrackError::OverBudget { tag, bytes, in_use: self.in_use, limit });
         }
+        let record = Record { id, tag, bytes, site };
+        self.records.push(record).map_err(|_| TrackError::TableFull { tag, bytes })?;
+        self.grants += 1;
+        self.in_use += bytes;
+        self.peak = self.peak.max(self.in_use);
+        Ok(())
+    }
+
+    /// Forgets the record `id`; returns its size.
+    pub fn release_id(&mut self, id: u32) -> Option<u32> {
+        let i = self.records.iter().position(|r| r.id == id)?;
+        let bytes = self.records[i].bytes;
+        self.in_use -= bytes;
+        self.records.swap_remove(i);
+        Some(bytes)
+    }
+
+    /// Changes the budget (the DOS heap learns it only after it has found its memory).
+    pub fn set_budget(&mut self, budget: u32) {
+        self.budget = budget;
     }
 
     /// True once, the first time use passes the warning threshold.

@@ -5,7 +5,11 @@
 #![no_std]
 #![no_main]
 
+extern crate alloc;
+
 mod crc_file;
+#[cfg(feature = "gen-engine")]
+mod generate;
 mod info;
 mod selftest;
 mod usage;
@@ -36,6 +40,12 @@ fn run() -> u8 {
     }
     if let Some(name) = opts.crc {
         return crc_file::run(name);
+    }
+    if opts.prompt.is_some() || opts.prompt_file.is_some() {
+        #[cfg(feature = "gen-engine")]
+        return generate::run(&opts);
+        #[cfg(not(feature = "gen-engine"))]
+        return usage::not_yet();
     }
     if !(opts.info || opts.selftest) {
         usage::print();

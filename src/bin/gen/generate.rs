@@ -1,0 +1,264 @@
+//! Text generation: open the model, plan memory, load, encode the prompt, sample and
+//! print token by token (CP437 on the console), Ctrl-C between tokens.
+use alloc::vec::Vec;
+use core::fmt::Write as _;
+use embedded_io::Read as _;
+
+use gpt2dos::cli::Options;
+use gpt2dos::dos::{brk, console, exit_code, heap, timer, DosError, Handle};
+use gpt2dos::format::ModelReader;
+use gpt2dos::model::{plan, Generator, LayerSource, MemoryPlan, Mode, Model, PlanInput};
+use gpt2dos::sample::SampleParams;
+use gpt2dos::tokenizer::cp437::{cp437_to_utf8, Utf8ToCp437};
+use gpt2dos::tokenizer::Tokenizer;
+
+pub const DEFAULT_MODEL: &[u8] = b"MODEL.BIN";
+const DEFAULT_TOKENS: u32 = 50;
+
+pub fn run(o: &Options) -> u8 {
+    match generate(o) {
+        Ok(()) => exit_code::OK,
+        Err(code) => code,
+    }
+}
+
+fn err(code: u8, what: &[u8], detail: &dyn core::fmt::Display) -> u8 {
+    let mut e = console::stderr();
+    e.bytes(b"GEN: ");
+    e.bytes(what);
+    let _ = write!(e, "{detail}\r\n");
+    code
+}
+
+fn generate(o: &Options) -> Result<(), u8> {
+    let name = o.model.unwrap_or(DEFAULT_MODEL);
+    let file = Handle::open(name, false).map_err(|e| err(exit_code::IO, name, &OpenFailed(e)))?;
+    let mut reader = ModelReader::open(file).map_err(|e| err(exit_code::BAD_MODEL, name, &Colon(e)))?;
+
+    // Plan before anything big is allocated.
+    let budget = o.mem_kb.map_or(u32::MAX, |kb| kb.saturating_mul(1024));
+    let info = heap::init(budget);
+    let want_ctx = o.ctx.unwrap_or(0) as usize;
+    let p = plan::plan(reader.header(), PlanInput { budget: info.total() as u64, want_ctx }).map_err(|f| {
+        err(
+            exit_code::OUT_OF_MEMORY,
+            b"",
+            &format_args!(
+                "model needs {} KB, {} KB available (80 % of {} KB)",
+                f.needed.div_ceil(1024),
+                f.usable / 1024,
+                info.total() / 1024
+            ),
+        )
+    })?;
+    if o.stats {
+        print_plan(&p, &info);
+    }
+    let params = SampleParams {
+        temperature_milli: o.temp_milli.unwrap_or(SampleParams::default().temperature_milli),
+        top_k: o.top_k.unwrap_or(SampleParams::default().top_k),
+        top_p_milli: o.top_p_milli.unwrap_or(SampleParams::default().top_p_milli),
+        rep_penalty_milli: o.rep_penalty_milli.unwrap_or(SampleParams::default().rep_penalty_milli),
+    };
+    let seed = o.seed.unwrap_or(1) as u64;
+    let bad = |e: gpt2dos::model::ModelError| err(exit_code::BAD_MODEL, name, &Colon(e));
+    match p.mode {
+        Mode::Resident => {
+            heap::set_tag("weights");
+            let w = reader.read_weights().map_err(|e| bad(e.into()))?;
+            let (model, tok) = Model::resident(w);
+            run_model(o, model, tok, &p, params, seed)
+        }
+        Mode::StreamLayers => {
+            heap::set_tag("weights");
+            let (model, tok) = Model::streamed(reader).map_err(bad)?;
+            run_model(o, model, tok, &p, params, seed)
+        }
+    }
+}
+
+fn run_model<L: LayerSource>(
+    o: &Options,
+    model: Model<L>,
+    tok_section: Vec<u8>,
+    p: &MemoryPlan,
+    params: SampleParams,
+    seed: u64,
+) -> Result<(), u8> {
+    heap::set_tag("tokenizer");
+    let tokenizer = Tokenizer::from_section_bytes(&tok_section)
+        .map_err(|e| err(exit_code::BAD_MODEL, b"tokenizer: ", &e))?;
+    drop(tok_section);
+    heap::set_tag("prompt");
+    let prompt = read_prompt(o)?;
+    let mut ids = Vec::new();
+    tokenizer.encode(&prompt, &mut ids);
+    if ids.is_empty() {
+        return Err(err(exit_code::USAGE, b"", &"the prompt is empty (use /P:text or /F:file)"));
+    }
+    heap::set_tag("kv cache + scratch");
+    let internal = |e: gpt2dos::model::ModelError| err(exit_code::INTERNAL, b"", &e);
+    let mut g = Generator::new(model, p.ctx, params, seed).map_err(internal)?;
+    heap::set_tag("generation");
+    let mut out_file = match o.out {
+        Some(n) => Some(Handle::open(n, true).map_err(|e| err(exit_code::IO, n, &OpenFailed(e)))?),
+        None => None,
+    };
+    let mut con = console::stdout();
+    let mut cp437 = Utf8ToCp437::new();
+    let mut line = Vec::new();
+    cp437.push(&prompt, &mut line);
+    con.bytes(&line);
+    if let Some(f) = out_file.as_mut() {
+        let _ = embedded_io::Write::write_all(f, &prompt);
+    }
+    let start = timer::ticks();
+    for &t in &ids {
+        g.feed(t).map_err(internal)?;
+        interrupted()?;
+    }
+    let prompt_ticks = timer::since(start);
+    let n = o.tokens.unwrap_or(DEFAULT_TOKENS);
+    let mut generated: Vec<u32> = Vec::with_capacity(n as usize);
+    let gen_start = timer::ticks();
+    for _ in 0..n {
+        let t = g.sample().map_err(internal)?;
+        generated.push(t);
+        let bytes = tokenizer.decode_token(t);
+        line.clear();
+        cp437.push(bytes, &mut line);
+        con.bytes(&line);
+        if let Some(f) = out_file.as_mut() {
+            let _ = embedded_io::Write::write_all(f, bytes);
+        }
+        interrupted()?;
+        g.feed(t).map_err(internal)?;
+    }
+    let gen_ticks = timer::since(gen_start);
+    line.clear();
+    cp437.finish(&mut line);
+    con.bytes(&line);
+    con.bytes(b"\r\n");
+    if let Some(f) = out_file.take() {
+        f.close();
+    }
+    if o.ids {
+        con.bytes(b"ids:");
+        for t in &generated {
+            let _ = write!(con, " {t}");
+        }
+        con.bytes(b"\r\n");
+    }
+    if o.bench || o.stats {
+        print_bench(ids.len() as u32, prompt_ticks, n, gen_ticks, g.slides);
+    }
+    if o.stats {
+        print_usage(g.model.layers.bytes_streamed());
+    }
+    Ok(())
+}
+
+fn interrupted() -> Result<(), u8> {
+    if brk::requested() {
+        return Err(err(exit_code::INTERRUPTED, b"", &"interrupted"));
+    }
+    Ok(())
+}
+
+/// The prompt as UTF-8: /P from the command line or /F from a file, both CP437.
+fn read_prompt(o: &Options) -> Result<Vec<u8>, u8> {
+    let mut raw = Vec::new();
+    if let Some(name) = o.prompt_file {
+        let mut f = Handle::open(name, false).map_err(|e| err(exit_code::IO, name, &OpenFailed(e)))?;
+        let mut buf = [0u8; 512];
+        loop {
+            match f.read(&mut buf) {
+                Ok(0) => break,
+                Ok(k) => raw.extend_from_slice(&buf[..k]),
+                Err(e) => {
+                    f.close();
+                    return Err(err(exit_code::IO, name, &OpenFailed(e)));
+                }
+            }
+        }
+        f.close();
+        while raw.last().is_some_and(|b| *b == b'\n' || *b == b'\r' || *b == 0x1A) {
+            raw.pop();
+        }
+    } else if let Some(p) = o.prompt {
+        raw.extend_from_slice(p);
+    }
+    let mut utf8 = Vec::new();
+    cp437_to_utf8(&raw, &mut utf8);
+    Ok(utf8)
+}
+
+fn print_plan(p: &MemoryPlan, info: &heap::HeapInfo) {
+    let _ = write!(
+        console::stdout(),
+        "plan: {}, context {} tokens\r\n\
+         plan: weights {} KB + KV cache {} KB + scratch {} KB + tokenizer {} KB = {} KB of {} KB budget\r\n\
+         memory: {} KB XMS + {} KB conventional\r\n",
+        p.mode.name(),
+        p.ctx,
+        p.weights / 1024,
+        p.kv / 1024,
+        p.scratch / 1024,
+        p.tokenizer / 1024,
+        p.total() / 1024,
+        p.budget / 1024,
+        info.xms_bytes / 1024,
+        info.conventional_bytes / 1024
+    );
+}
+
+fn print_bench(prompt: u32, prompt_ticks: u32, n: u32, ticks: u32, slides: u32) {
+    let ms = timer::ticks_to_ms(ticks);
+    let _ = write!(
+        console::stdout(),
+        "bench: prompt {} tokens in {} ms; generated {} tokens in {} ms ({} ms/token, {}.{:02} tokens/s); {} slides\r\n",
+        prompt,
+        timer::ticks_to_ms(prompt_ticks),
+        n,
+        ms,
+        if n > 0 { ms / n } else { 0 },
+        if ms > 0 { n * 1000 / ms } else { 0 },
+        if ms > 0 { (n * 100_000 / ms) % 100 } else { 0 },
+        slides
+    );
+}
+
+fn print_usage(streamed: u64) {
+    let t = heap::tracker();
+    let mut out = console::stdout();
+    let _ = write!(
+        out,
+        "memory: peak {} KB, in use {} KB, limit {} KB, {} allocations, fragmentation {}.{}%\r\n\
+         memory: streamed {} KB of layers from disk\r\n",
+        t.peak() / 1024,
+        t.in_use() / 1024,
+        t.limit() / 1024,
+        t.grants(),
+        heap::fragmentation_permille() / 10,
+        heap::fragmentation_permille() % 10,
+        streamed / 1024
+    );
+    for r in t.top::<10>().iter() {
+        let _ = write!(out, "  {:>8} bytes  {:<20} {}:{}\r\n", r.bytes, r.tag, r.site.file(), r.site.line());
+    }
+}
+
+struct OpenFailed(DosError);
+impl core::fmt::Display for OpenFailed {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, ": {}", self.0.message())
+    }
+}
+
+struct Colon<E>(E);
+impl<E: core::fmt::Display> core::fmt::Display for Colon<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, ": {}", self.0)
+    }
+}
+
