@@ -42,5 +42,5 @@ pub fn bad_usage(e: &UsageError) -> u8 {
 #[cfg(not(feature = "gen-engine"))]
 pub fn not_yet() -> u8 {
     console::stderr().bytes(b"GEN: this build cannot generate text yet (engine does not fit 64 KB)\r\n");
-    exit_code::UNSUPPORTED
+    exit_code::USAGE
 }
