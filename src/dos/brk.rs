@@ -6,15 +6,15 @@
 //! error code instead of DOS's Abort/Retry/Fail prompt.
 use super::regs::{int21, Regs};
 use core::arch::global_asm;
-use core::sync::atomic::{AtomicU8, Ordering};
 
-/// Set to 1 by the INT 23h / INT 1Bh handlers.
-#[no_mangle]
-static DOS_BREAK_FLAG: AtomicU8 = AtomicU8::new(0);
+extern "C" {
+    /// Set to 1 by the INT 23h / INT 1Bh handlers (defined with the low data, startup.rs).
+    static DOS_BREAK_FLAG: u8;
+}
 
 global_asm!(
     r#"
-    .section .text.dos_break_handler,"ax"
+    .section .text16.dos_break_handler,"ax"
     .code16
     .globl dos_break_handler
 dos_break_handler:
@@ -25,6 +25,7 @@ dos_break_handler:
 dos_critical_handler:
     movb    $3, %al                         # 3 = fail the DOS call
     iretw
+    .code32
 "#,
     options(att_syntax)
 );
@@ -69,5 +70,6 @@ pub fn restore() {
 
 /// True once the user pressed Ctrl-C or Ctrl-Break.
 pub fn requested() -> bool {
-    DOS_BREAK_FLAG.load(Ordering::Relaxed) != 0
+    // SAFETY: a byte the interrupt handlers write; a volatile read sees their writes.
+    unsafe { core::ptr::read_volatile(core::ptr::addr_of!(DOS_BREAK_FLAG)) != 0 }
 }

@@ -26,14 +26,3 @@ pub fn largest_free() -> u16 {
     int21(&mut r);
     r.ebx as u16
 }
-
-/// Shrinks our own block (PSP) to 64 KB so DOS can hand out the rest.
-pub fn shrink_program_to_64k() -> Result<(), DosError> {
-    let mut r = Regs::ax(0x4A00);
-    r.ebx = 0x1000;
-    int21(&mut r);
-    if r.carry() {
-        return Err(DosError::from_code(r.ax_value()));
-    }
-    Ok(())
-}

@@ -37,7 +37,7 @@ impl FarBuf {
 
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
         // SAFETY: the block is ours until drop, `len` bytes long, and reachable from DS
-        // through unreal mode; `&mut self` guarantees no other slice of it is alive.
+        // through the 4 GB data segment; `&mut self` guarantees no other slice of it is alive.
         unsafe { core::slice::from_raw_parts_mut(flat::pointer(self.linear), self.len) }
     }
 }

@@ -1,4 +1,4 @@
-//! Flat pointers: any linear address as a pointer usable from DS in unreal mode.
+//! Flat pointers: any linear address as a pointer (our data segment spans 4 GB from the PSP).
 use super::regs::data_base;
 
 /// The pointer value that addresses linear address `linear` (wraps mod 2^32).
@@ -14,7 +14,7 @@ pub fn linear(ptr: *const u8) -> u32 {
 /// Copies `len` bytes between linear addresses (non-overlapping).
 pub fn copy(dst: u32, src: u32, len: usize) {
     // SAFETY: both ranges are memory this program owns (conventional blocks from DOS,
-    // locked XMS blocks, or its own segment), reachable through DS in unreal mode; the
+    // locked XMS blocks, or its own segment), reachable through the 4 GB data segment; the
     // callers never pass overlapping ranges.
     unsafe { core::ptr::copy_nonoverlapping(pointer(src), pointer(dst), len) }
 }
@@ -22,7 +22,7 @@ pub fn copy(dst: u32, src: u32, len: usize) {
 /// Writes word `i` of a u32 array at the flat pointer `p`.
 pub fn write_u32(p: *mut u32, i: u32, v: u32) {
     // SAFETY: callers pass a pointer from `pointer()` into a block they own, with `i`
-    // inside it; unreal mode makes every such address reachable.
+    // inside it; the 4 GB data segment reaches every such address.
     unsafe { core::ptr::write_volatile(p.add(i as usize), v) }
 }
 

@@ -60,9 +60,8 @@ impl Handle {
     }
 
     pub fn open(name: &[u8], write: bool) -> Result<Handle, DosError> {
-        let path = AsciiZ::new(name)?;
         let mut r = if write { Regs::ax(0x3C00) } else { Regs::ax(0x3D00) };
-        r.edx = path.as_ptr() as u32;
+        AsciiZ::new(name)?.pass_in(&mut r);
         int21(&mut r);
         if r.carry() {
             return Err(DosError::from_code(r.ax_value()));
@@ -72,9 +71,8 @@ impl Handle {
 
     /// Opens `name` for writing at its end, creating it if needed.
     pub fn open_append(name: &[u8]) -> Result<Handle, DosError> {
-        let path = AsciiZ::new(name)?;
         let mut r = Regs::ax(0x3D01);
-        r.edx = path.as_ptr() as u32;
+        AsciiZ::new(name)?.pass_in(&mut r);
         int21(&mut r);
         if r.carry() {
             return Handle::open(name, true);
@@ -157,7 +155,11 @@ impl AsciiZ {
         bytes[..name.len()].copy_from_slice(name);
         Ok(AsciiZ { bytes })
     }
-    fn as_ptr(&self) -> *const u8 {
-        self.bytes.as_ptr()
+    /// Puts the name where DOS can read it (the transfer buffer, below 1 MB) and points
+    /// DS:DX at it.
+    fn pass_in(&self, r: &mut Regs) {
+        xfer::copy_in(self.bytes.as_ptr() as usize, self.bytes.len());
+        r.ds = xfer::segment();
+        r.edx = 0;
     }
 }

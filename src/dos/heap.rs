@@ -3,7 +3,7 @@
 //! current, peak, count, per-tag totals, top-10, leaks at exit).
 //!
 //! Regions are added by `init`; the allocator deals in linear addresses and hands out
-//! flat pointers (unreal mode reaches all of them).
+//! flat pointers (the 4 GB data segment reaches all of them).
 use super::flat;
 use crate::mem::{FreeList, Record, TrackError, Tracker};
 use core::alloc::{GlobalAlloc, Layout};

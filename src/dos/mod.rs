@@ -1,6 +1,6 @@
 //! The DOS platform: the only module with `unsafe` and assembly (our cortex-m-rt).
 //!
-//! Startup (CPU checks, .bss, unreal mode), INT 21h files/console/args, conventional and
+//! Startup (CPU checks, protected mode, .bss), calls down to real mode, INT 21h files/console/args, conventional and
 //! XMS memory, the BIOS timer, Ctrl-C, and the one exit path that frees everything.
 //! The engine never names anything here: the GEN.EXE binary wires these to its traits.
 
@@ -15,10 +15,10 @@ pub mod error;
 pub mod flat;
 pub mod handle;
 pub mod heap;
+mod realmode;
 pub mod regs;
 mod startup;
 pub mod timer;
-mod unreal;
 pub mod xfer;
 pub mod xms;
 
@@ -58,8 +58,6 @@ macro_rules! dos_main {
 /// Called by `_start` once the CPU is known to be a 386+ in real mode.
 #[no_mangle]
 extern "C" fn dos_entry() -> ! {
-    unreal::enter();
-    let _ = conv::shrink_program_to_64k();
     brk::install();
     if !xfer::init() {
         fail(exit_code::OUT_OF_MEMORY, "not enough conventional memory for the 32 KB transfer buffer");
@@ -68,6 +66,13 @@ extern "C" fn dos_entry() -> ! {
     // SAFETY: `dos_main` is defined by the binary through `dos_main!` with this signature.
     let code = unsafe { dos_main() };
     exit(code)
+}
+
+/// A CPU exception in our code (a bug, or a panic's `ud2`): leave cleanly.
+#[no_mangle]
+extern "C" fn dos_cpu_exception(vector: u32) -> ! {
+    let _ = writeln!(console::stderr(), "GEN: internal error (CPU exception {vector}), please report\r");
+    exit(exit_code::INTERNAL)
 }
 
 /// The one exit path: frees every XMS handle, restores vectors, returns to DOS.

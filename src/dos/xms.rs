@@ -3,7 +3,6 @@
 //! XMS memory is NOT freed by DOS when a program ends, so every handle we own is kept
 //! in a table and freed by the exit path, whatever the reason for exiting.
 use super::regs::{int2f, set_xms_entry, xms_call, Regs};
-use super::unreal;
 use heapless::Vec;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,7 +55,6 @@ fn owned() -> &'static mut Vec<u16, MAX_HANDLES> {
 
 fn call(r: &mut Regs) -> Result<(), XmsError> {
     xms_call(r);
-    unreal::enter();
     if r.ax_value() == 1 {
         Ok(())
     } else {
@@ -102,14 +100,12 @@ pub fn query_free() -> Free {
     if is_v3() {
         let mut r = Regs::ax(0x8800);
         xms_call(&mut r);
-        unreal::enter();
         if r.ebx as u8 == 0 || r.eax != 0 {
             return Free { total_kb: r.edx, largest_kb: r.eax };
         }
     }
     let mut r = Regs::ax(0x0800);
     xms_call(&mut r);
-    unreal::enter();
     Free { total_kb: r.edx & 0xFFFF, largest_kb: r.eax & 0xFFFF }
 }
 

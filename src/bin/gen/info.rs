@@ -9,7 +9,7 @@ pub fn print() {
     let free = xms::query_free();
     let _ = write!(
         out,
-        "CPU:          {}\r\nFPU:          {}\r\nMode:         real mode, unreal 4 GB segments\r\n\
+        "CPU:          {}\r\nFPU:          {}\r\nMode:         32-bit protected mode, DOS and BIOS called in real mode\r\n\
          DOS version:  {}.{:02}\r\nConventional: {} KB free (largest block)\r\n",
         cpu::class().name(),
         if cpu::has_fpu() { "present (not used)" } else { "none (not needed)" },

@@ -1,0 +1,234 @@
+//! Calls from 32-bit protected mode down to real mode: DOS and BIOS interrupts, the XMS
+//! driver, and hardware interrupts that arrive while we compute.
+//!
+//! `dos_real_call` copies the caller's `Regs` into a buffer below 64 KB, switches to
+//! real mode (through the 16-bit descriptor, then CR0.PE = 0 and a far return to the
+//! PSP segment), runs `int N` (the immediate is patched in) or the XMS far call, stores
+//! the registers back and returns to protected mode.
+//!
+//! The IDT sends every vector to a stub that pushes its number. Hardware interrupts
+//! (IRQ 0-7 arrive as vectors 8-15, IRQ 8-15 as 0x70-0x77; the master PIC's in-service
+//! register tells an IRQ from a CPU exception with the same number) are reflected to
+//! their real-mode handlers the same way; anything else is a CPU exception and ends the
+//! program through `dos_cpu_exception` (ERRORLEVEL 7, XMS freed).
+use core::arch::global_asm;
+
+global_asm!(
+    r#"
+    .section .text16.dos_real,"ax"
+    .code32
+    .globl dos_real_call
+dos_real_call:                              # cdecl (Regs *r, u32 kind): kind 0-255 = INT n, 0x100 = XMS
+    pushl   %ebp
+    pushl   %ebx
+    pushl   %esi
+    pushl   %edi
+    pushfl
+    cli
+    movl    24(%esp), %esi
+    movl    $dos_rc_buf, %edi
+    movl    $8, %ecx
+    rep movsl
+    movl    28(%esp), %eax
+    movl    %eax, dos_rc_kind
+    movb    %al, .Lrc_int + 1
+    movl    %esp, dos_pm_esp
+    ljmp    $0x18, $.Lrc16
+
+    .code16
+.Lrc16:
+    movw    $0x20, %ax
+    movw    %ax, %ds
+    movw    %ax, %es
+    movw    %ax, %fs
+    movw    %ax, %gs
+    movw    %ax, %ss
+    movl    $_rm_stack_top, %esp
+    movl    %cr0, %eax
+    andb    $0xFE, %al
+    movl    %eax, %cr0
+    pushw   %cs:dos_rm_seg
+    pushw   $.Lrc_rm
+    lretw
+.Lrc_rm:
+    movw    %cs:dos_rm_seg, %ax
+    movw    %ax, %ds
+    movw    %ax, %es
+    movw    %ax, %fs
+    movw    %ax, %gs
+    movw    %ax, %ss
+    lidtw   %cs:dos_rm_idtr
+    movl    %cs:dos_rc_buf + 0, %eax
+    movl    %cs:dos_rc_buf + 4, %ebx
+    movl    %cs:dos_rc_buf + 8, %ecx
+    movl    %cs:dos_rc_buf + 12, %edx
+    movl    %cs:dos_rc_buf + 16, %esi
+    movl    %cs:dos_rc_buf + 20, %edi
+    movw    %cs:dos_rc_buf + 26, %es
+    movw    %cs:dos_rc_buf + 24, %ds
+    sti
+    cmpw    $0x100, %cs:dos_rc_kind
+    je      .Lrc_xms
+.Lrc_int:
+    int     $0x00
+    jmp     .Lrc_done
+.Lrc_xms:
+    lcallw  *%cs:XMS_ENTRY
+.Lrc_done:
+    cli
+    pushfw
+    movl    %eax, %cs:dos_rc_buf + 0
+    movl    %ebx, %cs:dos_rc_buf + 4
+    movl    %ecx, %cs:dos_rc_buf + 8
+    movl    %edx, %cs:dos_rc_buf + 12
+    movl    %esi, %cs:dos_rc_buf + 16
+    movl    %edi, %cs:dos_rc_buf + 20
+    movw    %ds, %cs:dos_rc_buf + 24
+    movw    %es, %cs:dos_rc_buf + 26
+    popw    %ax
+    movzwl  %ax, %eax
+    movl    %eax, %cs:dos_rc_buf + 28
+    lidtl   %cs:dos_pm_idtr
+    movl    %cr0, %eax
+    orb     $1, %al
+    movl    %eax, %cr0
+    ljmpl   $0x08, $.Lrc_pm
+
+    .code32
+.Lrc_pm:
+    movw    $0x10, %ax
+    movw    %ax, %ds
+    movw    %ax, %es
+    movw    %ax, %fs
+    movw    %ax, %gs
+    movw    %ax, %ss
+    movl    dos_pm_esp, %esp
+    movl    24(%esp), %edi
+    movl    $dos_rc_buf, %esi
+    movl    $8, %ecx
+    rep movsl
+    popfl
+    popl    %edi
+    popl    %esi
+    popl    %ebx
+    popl    %ebp
+    ret
+
+    # One 16-byte stub per vector: push the vector number, go to the common handler.
+    .p2align 4
+dos_isr_stubs:
+    .set    vec, 0
+    .rept   256
+    .p2align 4
+    pushl   $vec
+    jmp     dos_isr_common
+    .set    vec, vec + 1
+    .endr
+
+    .globl dos_build_idt
+dos_build_idt:
+    movl    $dos_idt, %edi
+    movl    $dos_isr_stubs, %edx
+    movl    $256, %ecx
+1:
+    movl    %edx, %eax
+    andl    $0xFFFF, %eax
+    orl     $0x00080000, %eax               # selector 0x08
+    movl    %eax, (%edi)
+    movl    %edx, %eax
+    andl    $0xFFFF0000, %eax
+    orl     $0x8E00, %eax                   # present, ring 0, 32-bit interrupt gate
+    movl    %eax, 4(%edi)
+    addl    $8, %edi
+    addl    $16, %edx
+    loop    1b
+    ret
+
+dos_isr_common:
+    pushal
+    movl    32(%esp), %eax
+    cmpl    $0x70, %eax
+    jb      1f
+    cmpl    $0x77, %eax
+    jbe     .Lreflect
+1:
+    cmpl    $8, %eax
+    jb      .Lfatal
+    cmpl    $15, %eax
+    ja      .Lfatal
+    # Vectors 8-15: IRQ 0-7, unless the PIC has no such interrupt in service.
+    leal    -8(%eax), %ecx
+    movb    $0x0B, %al
+    outb    %al, $0x20
+    inb     $0x20, %al
+    movzbl  %al, %eax
+    btl     %ecx, %eax
+    jc      2f
+    cmpl    $7, %ecx                        # spurious IRQ 7: nothing to do
+    je      .Liret
+    leal    8(%ecx), %eax
+    jmp     .Lfatal
+2:
+    leal    8(%ecx), %eax
+.Lreflect:
+    movb    %al, .Lrf_int + 1
+    movl    %esp, dos_pm_esp
+    ljmp    $0x18, $.Lrf16
+
+    .code16
+.Lrf16:
+    movw    $0x20, %ax
+    movw    %ax, %ds
+    movw    %ax, %es
+    movw    %ax, %fs
+    movw    %ax, %gs
+    movw    %ax, %ss
+    movl    $_rm_stack_top, %esp
+    movl    %cr0, %eax
+    andb    $0xFE, %al
+    movl    %eax, %cr0
+    pushw   %cs:dos_rm_seg
+    pushw   $.Lrf_rm
+    lretw
+.Lrf_rm:
+    movw    %cs:dos_rm_seg, %ax
+    movw    %ax, %ds
+    movw    %ax, %es
+    movw    %ax, %fs
+    movw    %ax, %gs
+    movw    %ax, %ss
+    lidtw   %cs:dos_rm_idtr
+.Lrf_int:
+    int     $0x00
+    cli
+    lidtl   %cs:dos_pm_idtr
+    movl    %cr0, %eax
+    orb     $1, %al
+    movl    %eax, %cr0
+    ljmpl   $0x08, $.Lrf_pm
+
+    .code32
+.Lrf_pm:
+    movw    $0x10, %ax
+    movw    %ax, %ds
+    movw    %ax, %es
+    movw    %ax, %fs
+    movw    %ax, %gs
+    movw    %ax, %ss
+    movl    dos_pm_esp, %esp
+.Liret:
+    popal
+    addl    $4, %esp
+    iretl
+
+.Lfatal:
+    movl    $_pm_stack_top, %esp
+    sti
+    pushl   %eax
+    call    dos_cpu_exception
+3:
+    hlt
+    jmp     3b
+"#,
+    options(att_syntax)
+);
