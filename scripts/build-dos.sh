@@ -16,7 +16,7 @@ start=$(date +%s.%N)
 RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
 RUSTFLAGS="${GEN_RUSTFLAGS:-}" \
 /usr/bin/cargo build --quiet --profile $profile --bin gen \
-    --no-default-features --features "${GEN_FEATURES:-dos}" \
+    --no-default-features --features dos \
     --target targets/$target.json -Zjson-target-spec \
     -Zbuild-std=core,alloc,compiler_builtins -Zbuild-std-features=compiler-builtins-mem
 objcopy -O binary "$elf" build/GEN.EXE

@@ -1,14 +1,12 @@
 //! GEN.EXE: GPT-2 text generation under MS-DOS.
 //!
-//! Stage 0 proves the platform: /? /INFO /SELFTEST /CRC:file. The generation body comes
-//! with the engine; the switches stay.
+//! Generates text (/P or /F) and proves the platform (/INFO /SELFTEST /CRC:file).
 #![no_std]
 #![no_main]
 
 extern crate alloc;
 
 mod crc_file;
-#[cfg(feature = "gen-engine")]
 mod generate;
 mod info;
 mod selftest;
@@ -42,10 +40,7 @@ fn run() -> u8 {
         return crc_file::run(name);
     }
     if opts.prompt.is_some() || opts.prompt_file.is_some() {
-        #[cfg(feature = "gen-engine")]
         return generate::run(&opts);
-        #[cfg(not(feature = "gen-engine"))]
-        return usage::not_yet();
     }
     if !(opts.info || opts.selftest) {
         usage::print();

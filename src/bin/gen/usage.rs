@@ -38,9 +38,3 @@ pub fn bad_usage(e: &UsageError) -> u8 {
     exit_code::USAGE
 }
 
-/// This build has no generation engine (it does not fit the 64 KB code segment yet).
-#[cfg(not(feature = "gen-engine"))]
-pub fn not_yet() -> u8 {
-    console::stderr().bytes(b"GEN: this build cannot generate text yet (engine does not fit 64 KB)\r\n");
-    exit_code::USAGE
-}
