@@ -175,7 +175,7 @@ impl Header {
     pub fn decode(b: &[u8; HEADER_SIZE]) -> Result<Header, FormatError> {
         check_identity(b, HEADER_SIZE as u64)?;
         let stored = get(b, HEADER_CRC_OFFSET);
-        let computed = crc32fast::hash(&b[..HEADER_CRC_OFFSET]);
+        let computed = crate::format::crc::hash(&b[..HEADER_CRC_OFFSET]);
         if stored != computed {
             return Err(FormatError::HeaderChecksum { stored, computed });
         }
@@ -258,7 +258,7 @@ impl Header {
             put(&mut b, OFF_LAYER_LENGTHS + 4 * i, s.length);
             put(&mut b, OFF_LAYER_CRCS + 4 * i, s.crc);
         }
-        let crc = crc32fast::hash(&b[..HEADER_CRC_OFFSET]);
+        let crc = crate::format::crc::hash(&b[..HEADER_CRC_OFFSET]);
         put(&mut b, HEADER_CRC_OFFSET, crc);
         b
     }

@@ -46,7 +46,7 @@ pub(crate) fn read_raw<R: Read>(
 pub(crate) struct SectionReader<'a, R> {
     io: &'a mut R,
     id: SectionId,
-    hasher: crc32fast::Hasher,
+    hasher: crate::format::crc::Hasher,
     remaining: u64,
 }
 
@@ -57,7 +57,7 @@ impl<'a, R: Read + Seek> SectionReader<'a, R> {
         Ok(SectionReader {
             io,
             id,
-            hasher: crc32fast::Hasher::new(),
+            hasher: crate::format::crc::Hasher::new(),
             remaining: section.length as u64,
         })
     }

@@ -5,6 +5,7 @@
 //! `writer`. The engine reads through `embedded-io` `Read + Seek`, so the same code runs
 //! on DOS (INT 21h handles), on the host (`crate::hostio::StdIo`) and in tests (`MemFile`).
 
+pub mod crc;
 pub mod error;
 pub mod header;
 mod io;

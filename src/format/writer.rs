@@ -80,7 +80,7 @@ fn section(
     Ok(Section {
         offset: u32::try_from(start).map_err(|_| too_big)?,
         length: u32::try_from(out.len() - start).map_err(|_| too_big)?,
-        crc: crc32fast::hash(&out[start..]),
+        crc: crate::format::crc::hash(&out[start..]),
     })
 }
 

@@ -6,7 +6,6 @@ use gpt2dos::dos::{console, exit_code, farbuf::FarBuf, timer, Handle};
 /// Bytes asked of one `read`: the handle splits it into transfer-buffer-sized calls.
 const READ_KB: u32 = 64;
 
-const CRC32: crc::Crc<u32, crc::Table<1>> = crc::Crc::<u32, crc::Table<1>>::new(&crc::CRC_32_ISO_HDLC);
 
 pub fn run(name: &[u8]) -> u8 {
     let mut file = match Handle::open(name, false) {
@@ -26,7 +25,7 @@ pub fn run(name: &[u8]) -> u8 {
         return exit_code::OUT_OF_MEMORY;
     };
     let buf = far.as_mut_slice();
-    let mut digest = CRC32.digest();
+    let mut digest = gpt2dos::format::crc::Hasher::new();
     let mut len: u32 = 0;
     let start = timer::ticks();
     loop {

@@ -110,14 +110,14 @@ fn fix_checksums(bytes: &mut [u8]) {
     if bytes.len() < HEADER_SIZE {
         return;
     }
-    let crc = crc32fast::hash(&bytes[..HEADER_CRC_OFFSET]);
+    let crc = crate::format::crc::hash(&bytes[..HEADER_CRC_OFFSET]);
     put_u32(bytes, HEADER_CRC_OFFSET, crc);
     let Ok(mut h) = Header::decode(bytes[..HEADER_SIZE].try_into().unwrap()) else {
         return;
     };
     let fix = |s: &mut crate::format::Section| {
         if s.length > 0 && s.end() <= bytes.len() as u64 {
-            s.crc = crc32fast::hash(&bytes[s.offset as usize..s.end() as usize]);
+            s.crc = crate::format::crc::hash(&bytes[s.offset as usize..s.end() as usize]);
         }
     };
     for s in [&mut h.tokenizer, &mut h.embed, &mut h.pos_embed, &mut h.final_norm, &mut h.output] {

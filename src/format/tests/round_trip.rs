@@ -15,7 +15,7 @@ fn open(bytes: &[u8]) -> Result<ModelReader<MemFile<'_>>, FormatError> {
 /// Rewrites the header checksum after a deliberate edit of a header field.
 fn set_header_u32(bytes: &mut [u8], offset: usize, value: u32) {
     bytes[offset..offset + 4].copy_from_slice(&value.to_le_bytes());
-    let crc = crc32fast::hash(&bytes[..HEADER_CRC_OFFSET]);
+    let crc = crate::format::crc::hash(&bytes[..HEADER_CRC_OFFSET]);
     bytes[HEADER_CRC_OFFSET..HEADER_SIZE].copy_from_slice(&crc.to_le_bytes());
 }
 
@@ -202,7 +202,7 @@ fn error_messages_carry_details() {
 #[test]
 fn crc_is_the_documented_crc32() {
     // docs/FORMAT.md §1: CRC-32/ISO-HDLC, check value of "123456789".
-    assert_eq!(crc32fast::hash(b"123456789"), 0xCBF4_3926);
+    assert_eq!(crate::format::crc::hash(b"123456789"), 0xCBF4_3926);
 }
 
 #[test]
