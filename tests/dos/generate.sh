@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# GEN.EXE generates in DOSBox: token ids equal the host engine's (`gpt2bscm generate
+# --ids`) for greedy and sampled runs, under each memory plan; bad model files, missing
+# files and too little memory give their ERRORLEVELs; XMS is freed after every run.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$root"
+data="$root/build/test-data"
+mkdir -p "$data"
+cargo build --quiet --release --bin gpt2bscm
+host=target/release/gpt2bscm
+
+# A small model converted from the Hugging Face fixture (3 layers, untied head, n_ctx 32),
+# and the shipped default model when it is there.
+$host convert tests/data/hf/small_3l_128d_4h_untied -o "$data/SMALL.BIN" >/dev/null
+prompt="hello world"
+# The host engine's ids for a run; an empty answer would make every comparison pass.
+host_ids() {
+    local ids; ids=$($host generate "$1" --prompt "$2" --ids "${@:3}" | sed -n 's/^ids: //p')
+    [ -n "$ids" ] || { echo "generate.sh: the host engine gave no ids for $*" >&2; exit 1; }
+    echo "$ids"
+}
+# The whole ids line, exactly (DOS ends lines with CR LF).
+ids_line() { echo "^ids: $1"$'\r'"?\$"; }
+greedy=$(host_ids "$data/SMALL.BIN" "$prompt" -n 40 -t 0) || exit 1
+sampled=$(host_ids "$data/SMALL.BIN" "$prompt" -n 40 -t 0.8 -k 40 --top-p 0.95 --rep-penalty 1.1 -s 7) || exit 1
+long=$(host_ids "$data/SMALL.BIN" "$prompt" -n 70 -t 0) || exit 1  # past n_ctx = 32: the window slides
+
+# Damaged copies: truncated, wrong signature, bad layer checksum, unknown version (with
+# the header checksum recomputed, so the version check is what refuses it).
+python3 - "$data" <<'PY'
+import struct, sys, zlib
+d = sys.argv[1]
+good = open(d + "/SMALL.BIN", "rb").read()
+open(d + "/TRUNC.BIN", "wb").write(good[:-1000])
+open(d + "/SIG.BIN", "wb").write(b"GPT2BSCX" + good[8:])
+bad = bytearray(good); bad[300000] ^= 0x55; open(d + "/CRC.BIN", "wb").write(bad)
+ver = bytearray(good); ver[8:12] = struct.pack("<I", 99)
+ver[1656:1660] = struct.pack("<I", zlib.crc32(bytes(ver[:1656])))
+open(d + "/VER.BIN", "wb").write(ver)
+open(d + "/PROMPT.TXT", "wb").write(b"hello world\r\n")
+PY
+
+gen="GEN.EXE /M:U:\\SMALL.BIN /P:\"$prompt\""
+echo "DOS generation tests (XMS on):"
+boot gen -- "GEN.EXE /INFO" \
+    "$gen /N:40 /T:0 /IDS /STATS" \
+    "$gen /N:40 /T:0.8 /K:40 /TP:0.95 /RP:1.1 /S:7 /IDS" \
+    "$gen /N:40 /T:0 /IDS /STATS /MEM:500" \
+    "$gen /N:70 /T:0 /IDS /BENCH" \
+    "$gen /N:5 /MEM:100" \
+    "GEN.EXE /M:U:\\TRUNC.BIN /P:x" "GEN.EXE /M:U:\\SIG.BIN /P:x" \
+    "GEN.EXE /M:U:\\CRC.BIN /P:x /N:1" "GEN.EXE /M:U:\\VER.BIN /P:x" \
+    "GEN.EXE /M:U:\\NOPE.BIN /P:x" \
+    "GEN.EXE /M:U:\\SMALL.BIN /F:U:\\PROMPT.TXT /N:40 /T:0 /IDS /O:T:\\GEN.TXT" \
+    "GEN.EXE /INFO"
+expect_el 2 0 "greedy generation"
+expect_out 2 "$(ids_line "$greedy")" "greedy ids equal the host's"
+expect_out 2 "plan: resident" "large budget: all weights resident"
+expect_out 2 "memory: peak [0-9]+ KB" "/STATS reports peak memory"
+expect_el 3 0 "sampled generation"
+expect_out 3 "$(ids_line "$sampled")" "sampled ids (T 0.8, top-k 40, top-p 0.95, penalty 1.1, seed 7) equal the host's"
+expect_out 4 "plan: layer streaming" "/MEM:500 forces layer streaming"
+expect_out 4 "$(ids_line "$greedy")" "layer streaming gives the same ids"
+expect_out 4 "streamed [1-9][0-9]* KB of layers" "layers were read from disk per token"
+expect_out 5 "$(ids_line "$long")" "sliding window past n_ctx gives the host's ids"
+expect_out 5 "[1-9][0-9]* slides" "the window slid"
+expect_el 6 4 "too little memory"
+expect_err 6 "model needs [0-9]+ KB, [0-9]+ KB available" "too little memory names needed and available KB"
+expect_el 7 3 "truncated model file"
+expect_err 7 "TRUNC.BIN: " "truncated file error names the file"
+expect_el 8 3 "wrong signature"
+expect_el 9 3 "bad checksum"
+expect_err 9 "checksum|CRC" "bad checksum is named"
+expect_el 10 3 "unknown version"
+expect_err 10 "version" "unknown version is named"
+expect_el 11 2 "missing model file"
+expect_err 11 "NOPE.BIN: file not found" "missing model file is named"
+expect_out 12 "$(ids_line "$greedy")" "prompt from /F gives the same ids"
+grep -q "hello world" "$run/raw/GEN.TXT" 2>/dev/null && pass "/O writes the text to a file" \
+    || fail "/O writes the text to a file"
+before=$(grep -E '^XMS:' "$run/OUT1.TXT"); after=$(grep -E '^XMS:' "$run/OUT13.TXT")
+[ -n "$before" ] && [ "$before" = "$after" ] && pass "free XMS unchanged after every run, errors included" \
+    || fail "free XMS unchanged after every run" "before: $before / after: $after"
+
+echo "DOS generation tests (no XMS, conventional memory only):"
+boot gen-noxms --no-xms -- "$gen /N:40 /T:0 /IDS /STATS"
+expect_el 1 0 "generation without XMS"
+expect_out 1 "$(ids_line "$greedy")" "same ids from conventional memory"
+
+if [ -f "$root/models/DEFAULT.BIN" ]; then
+    echo "DOS generation tests (default model):"
+    dprompt="It was a truth"
+    dgreedy=$(host_ids models/DEFAULT.BIN "$dprompt" -n 30 -t 0) || exit 1
+    dsampled=$(host_ids models/DEFAULT.BIN "$dprompt" -n 30 -s 3) || exit 1
+    boot default -- "GEN.EXE /M:D:\\DEFAULT.BIN /P:\"$dprompt\" /N:30 /T:0 /IDS" \
+        "GEN.EXE /M:D:\\DEFAULT.BIN /P:\"$dprompt\" /N:30 /S:3 /IDS"
+    expect_out 1 "$(ids_line "$dgreedy")" "default model: greedy ids equal the host's"
+    expect_out 2 "$(ids_line "$dsampled")" "default model: sampled ids equal the host's"
+fi
+
+finish
