@@ -2,17 +2,41 @@
 # Benchmarks in emulated time: DOSBox at cycles=fixed 25000 (DESIGN.md §8). At fixed
 # cycles DOSBox runs in real time, so these take as long as the emulated 486 would.
 # Figures are printed and appended to docs/BENCHMARKS.md with the commit.
+#   scripts/bench.sh            file streaming + default model generation
+#   scripts/bench.sh --124m     also GPT-2 124M shapes (random weights) at 32 MB and 8 MB
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build-dos.sh
 cycles=25000
-mkdir -p build/test-data
-[ -f build/test-data/BIG.BIN ] || head -c 5242880 /dev/urandom > build/test-data/BIG.BIN
-
-out=$(scripts/dos.sh --cycles $cycles --mount "u=$PWD/build/test-data" "GEN.EXE /CRC:U:\\BIG.BIN")
-echo "$out"
-kbps=$(echo "$out" | sed -nE 's/.* ([0-9]+) KB\/s.*/\1/p')
+data="$PWD/build/test-data"
+mkdir -p "$data"
 commit=$(git rev-parse --short HEAD)
-line="| $(date -u +%F) | $commit | cycles=fixed $cycles | file read + CRC32, 5 MB, 64 KB reads via 32 KB transfer buffer | $kbps KB/s |"
-echo "$line"
-echo "$line" >> docs/BENCHMARKS.md
+record() {
+    local line="| $(date -u +%F) | $commit | cycles=fixed $cycles | $1 | $2 |"
+    echo "$line"
+    echo "$line" >> docs/BENCHMARKS.md
+}
+run() { scripts/dos.sh --cycles $cycles --timeout 3000 --mount "u=$data" "$@"; }
+
+[ -f "$data/BIG.BIN" ] || head -c 5242880 /dev/urandom > "$data/BIG.BIN"
+out=$(run "GEN.EXE /CRC:U:\\BIG.BIN"); echo "$out"
+record "file read + CRC32, 5 MB, 64 KB reads via 32 KB transfer buffer" \
+    "$(echo "$out" | sed -nE 's/.* ([0-9]+) KB\/s.*/\1/p') KB/s"
+
+gen_bench() {  # label, GEN switches
+    local out; out=$(run "GEN.EXE $2 /BENCH /STATS"); echo "$out"
+    local ms; ms=$(echo "$out" | sed -nE 's/.*\(([0-9]+) ms\/token.*/\1/p')
+    local peak; peak=$(echo "$out" | sed -nE 's/^memory: peak ([0-9]+) KB.*/\1/p')
+    local plan; plan=$(echo "$out" | sed -nE 's/^plan: ([a-z ]+) \(.*/\1/p' | head -1)
+    record "$1 ($plan)" "$ms ms/token, peak $peak KB"
+}
+if [ -f models/DEFAULT.BIN ]; then
+    gen_bench "default model, 32 tokens greedy" '/M:D:\DEFAULT.BIN /P:"It is a truth" /N:32 /T:0'
+fi
+if [ "${1:-}" = "--124m" ]; then
+    [ -f "$data/G124M.BIN" ] || {
+        cargo run --quiet --release --bin gpt2bscm -- synth-124m -o "$data/G124M.BIN"
+    }
+    gen_bench "GPT-2 124M shapes, /MEM:32768, 3 tokens" '/M:U:\G124M.BIN /P:"Hello" /N:3 /T:0 /MEM:32768 /CTX:64'
+    gen_bench "GPT-2 124M shapes, /MEM:8192, 3 tokens" '/M:U:\G124M.BIN /P:"Hello" /N:3 /T:0 /MEM:8192 /CTX:64'
+fi

@@ -11,6 +11,8 @@ pub enum ModelError {
     Token(u32),
     /// A position at or past the context length (the generator slides before this).
     Position(usize),
+    /// A weight was asked of the stream that the plan keeps in memory (a bug).
+    NotStreamed,
 }
 
 impl From<FormatError> for ModelError {
@@ -37,6 +39,7 @@ impl core::fmt::Display for ModelError {
             ModelError::Sample(e) => write!(f, "{e}"),
             ModelError::Token(t) => write!(f, "token id {t} outside the vocabulary"),
             ModelError::Position(p) => write!(f, "position {p} past the context length"),
+            ModelError::NotStreamed => write!(f, "weights not streamed"),
         }
     }
 }

@@ -13,11 +13,12 @@ use embedded_io::{Read, Seek};
 
 pub struct Model<L> {
     pub config: ModelConfig,
-    /// wte (vocab, dim); also the output head when tied.
-    pub embed: QMatrix,
+    /// wte (vocab, dim); also the output head when tied. None: its rows stream.
+    pub embed: Option<QMatrix>,
     /// wpe (n_ctx, dim).
     pub pos_embed: QMatrix,
     pub final_norm: NormParams,
+    /// The untied output head (None when tied, or when it streams).
     pub output: Option<QMatrix>,
     pub layers: L,
 }
@@ -27,7 +28,7 @@ impl Model<Resident> {
     pub fn resident(w: ModelWeights) -> (Model<Resident>, Vec<u8>) {
         let model = Model {
             config: w.config,
-            embed: w.embed,
+            embed: Some(w.embed),
             pos_embed: w.pos_embed,
             final_norm: w.final_norm,
             output: w.output,
@@ -38,18 +39,20 @@ impl Model<Resident> {
 }
 
 impl<R: Read + Seek> Model<Streamed<R>> {
-    /// Everything but the layers in memory; layers stream from the file.
-    pub fn streamed(mut reader: ModelReader<R>) -> Result<(Model<Streamed<R>>, Vec<u8>), ModelError> {
+    /// Layers stream from the file; so do the embedding and output head rows when
+    /// `stream_head`, else they are loaded.
+    pub fn streamed(
+        mut reader: ModelReader<R>,
+        stream_head: bool,
+    ) -> Result<(Model<Streamed<R>>, Vec<u8>), ModelError> {
         let tokenizer = reader.read_tokenizer()?;
-        let model = Model {
-            config: *reader.config(),
-            embed: reader.read_embed()?,
-            pos_embed: reader.read_pos_embed()?,
-            final_norm: reader.read_final_norm()?,
-            output: reader.read_output()?,
-            layers: Streamed::new(reader),
-        };
-        Ok((model, tokenizer))
+        let config = *reader.config();
+        let pos_embed = reader.read_pos_embed()?;
+        let final_norm = reader.read_final_norm()?;
+        let (embed, output) =
+            if stream_head { (None, None) } else { (Some(reader.read_embed()?), reader.read_output()?) };
+        let layers = Streamed::new(reader, stream_head)?;
+        Ok((Model { config, embed, pos_embed, final_norm, output, layers }, tokenizer))
     }
 }
 
@@ -68,7 +71,10 @@ impl<L: LayerSource> Model<L> {
             return Err(ModelError::Position(pos));
         }
         // x = wte[token] + wpe[pos]   (d,)
-        self.embed.view().row_q16(token as usize, &mut s.x)?;
+        match &self.embed {
+            Some(e) => e.view().row_q16(token as usize, &mut s.x)?,
+            None => self.layers.embed_row(token as usize, &mut s.x)?,
+        }
         self.pos_embed.view().row_q16(pos, &mut s.delta)?;
         add_in_place(&mut s.x, &s.delta);
 
@@ -107,8 +113,10 @@ impl<L: LayerSource> Model<L> {
         // logits = W_head · LN_f(x)   (vocab,)
         layer_norm(&s.x, &self.final_norm.gain, &self.final_norm.bias, c.layer_norm_eps, &mut s.xn)?;
         s.xq.quantize(&s.xn)?;
-        let head = self.output.as_ref().unwrap_or(&self.embed);
-        matvec(head.view(), &s.xq, None, &mut s.logits)?;
+        match self.output.as_ref().or(self.embed.as_ref()) {
+            Some(head) => matvec(head.view(), &s.xq, None, &mut s.logits)?,
+            None => self.layers.head_matvec(&s.xq, &mut s.logits)?,
+        }
         Ok(())
     }
 }

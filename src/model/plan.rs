@@ -1,7 +1,9 @@
 //! The memory plan: before anything big is allocated, estimate what each way of running
 //! needs and pick the first that fits 80 % of the budget — all weights resident, else
-//! layers streamed from the file — at the largest context that fits (halving it down to
-//! `MIN_CTX`). If nothing fits, the plan says how much would have been needed.
+//! layers streamed from the file, else the token embedding / output head streamed by rows
+//! too — at the largest context that fits (halving it down to `MIN_CTX`). If nothing
+//! fits, the plan says how much would have been needed.
+use super::layers::HEAD_CHUNK_ROWS;
 use super::{KvCache, RunState};
 use crate::format::{Header, SectionId};
 
@@ -14,6 +16,8 @@ pub const MIN_CTX: usize = 16;
 pub enum Mode {
     Resident,
     StreamLayers,
+    /// Layers stream, and so do the token embedding / output head by rows.
+    StreamAll,
 }
 
 impl Mode {
@@ -21,6 +25,7 @@ impl Mode {
         match self {
             Mode::Resident => "resident (all weights in memory)",
             Mode::StreamLayers => "layer streaming (one layer in memory, read per token)",
+            Mode::StreamAll => "layer + head streaming (embedding and output head read by rows)",
         }
     }
 }
@@ -61,6 +66,7 @@ pub fn plan(h: &Header, input: PlanInput) -> Result<MemoryPlan, DoesNotFit> {
     let c = h.config;
     let usable = input.budget * PLAN_PERMILLE / 1000;
     let (mut non_layer, mut layers, mut largest_layer, mut tokenizer) = (0u64, 0u64, 0u64, 0u64);
+    let mut head = 0u64;
     for (id, s) in h.sections() {
         let len = s.length as u64;
         match id {
@@ -70,10 +76,18 @@ pub fn plan(h: &Header, input: PlanInput) -> Result<MemoryPlan, DoesNotFit> {
                 largest_layer = largest_layer.max(len);
             }
             SectionId::Header => {}
+            SectionId::Embed | SectionId::Output => {
+                non_layer += len;
+                head += len;
+            }
             _ => non_layer += len,
         }
     }
     let (resident, streamed) = (non_layer + layers, non_layer + largest_layer);
+    // One chunk of head rows: int8 weights and a u16 scale per group.
+    let d = c.embed_dim as u64;
+    let chunk = HEAD_CHUNK_ROWS as u64 * (d + 2 * d / c.group_size.max(1) as u64);
+    let all_streamed = streamed - head + chunk;
     // The section blob and the parsed tables live side by side while loading.
     let tokenizer = tokenizer * 2;
     let n_ctx = c.n_ctx as usize;
@@ -91,14 +105,16 @@ pub fn plan(h: &Header, input: PlanInput) -> Result<MemoryPlan, DoesNotFit> {
         }
     };
     loop {
-        for (mode, weights) in [(Mode::Resident, resident), (Mode::StreamLayers, streamed)] {
+        for (mode, weights) in
+            [(Mode::Resident, resident), (Mode::StreamLayers, streamed), (Mode::StreamAll, all_streamed)]
+        {
             let p = make(mode, ctx, weights);
             if p.total() <= usable {
                 return Ok(p);
             }
         }
         if ctx <= MIN_CTX.min(n_ctx) {
-            let needed = make(Mode::StreamLayers, ctx, streamed).total();
+            let needed = make(Mode::StreamAll, ctx, all_streamed).total();
             return Err(DoesNotFit { needed, usable });
         }
         ctx = (ctx / 2).max(MIN_CTX.min(n_ctx));

@@ -69,9 +69,9 @@ fn generate(o: &Options) -> Result<(), u8> {
             let (model, tok) = Model::resident(w);
             run_model(o, model, tok, &p, params, seed)
         }
-        Mode::StreamLayers => {
+        Mode::StreamLayers | Mode::StreamAll => {
             heap::set_tag("weights");
-            let (model, tok) = Model::streamed(reader).map_err(bad)?;
+            let (model, tok) = Model::streamed(reader, p.mode == Mode::StreamAll).map_err(bad)?;
             run_model(o, model, tok, &p, params, seed)
         }
     }

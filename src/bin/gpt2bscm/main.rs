@@ -7,6 +7,7 @@ mod convert_cmd;
 mod eval_cmd;
 mod generate_cmd;
 mod inspect_cmd;
+mod synth_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,6 +72,13 @@ enum Command {
         #[arg(long)]
         ids: bool,
     },
+    /// Write a model with GPT-2 124M's shapes and random weights (for benchmarks)
+    #[command(name = "synth-124m")]
+    Synth124m {
+        /// Output model file
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// Compare the integer engine with the float reference over a text
     Eval {
         /// GPT2BSCM model file
@@ -130,6 +138,7 @@ fn main() -> ExitCode {
                 ids,
             })
         }
+        Command::Synth124m { output } => synth_cmd::run(&output),
         Command::Eval { file, text, hf, max_tokens } => eval_cmd::run(&file, &text, hf.as_deref(), max_tokens),
     };
     match result {
