@@ -22,3 +22,23 @@ pub fn get(name: &[u8]) -> Option<heapless::Vec<u8, 128>> {
         .next()
         .map(|v| heapless::Vec::from_slice(&v[..v.len().min(128)]).unwrap_or_default())
 }
+
+/// The directory of the running program (from the full path DOS 3+ stores after the
+/// environment strings), with its trailing backslash.
+pub fn program_dir() -> heapless::Vec<u8, 128> {
+    let mut out = heapless::Vec::new();
+    // SAFETY: PSP:2Ch (inside our image) holds the environment's segment.
+    let seg = unsafe { core::ptr::read_volatile(0x2C as *const u16) };
+    if seg == 0 {
+        return out;
+    }
+    let base = flat::pointer((seg as u32) << 4) as *const u8;
+    // SAFETY: as in `get`: at most 32 KB of environment, then a count and the path.
+    let env = unsafe { core::slice::from_raw_parts(base, 0x8000 + 130) };
+    let Some(end) = env[..0x8000].windows(2).position(|w| w == [0, 0]) else { return out };
+    let path = &env[end + 4..];
+    let len = path.iter().position(|&b| b == 0).unwrap_or(0);
+    let dir_len = path[..len].iter().rposition(|&b| b == b'\\' || b == b':').map_or(0, |i| i + 1);
+    let _ = out.extend_from_slice(&path[..dir_len.min(128)]);
+    out
+}

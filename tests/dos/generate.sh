@@ -88,6 +88,19 @@ boot gen-noxms --no-xms -- "$gen /N:40 /T:0 /IDS /STATS"
 expect_el 1 0 "generation without XMS"
 expect_out 1 "$(ids_line "$greedy")" "same ids from conventional memory"
 
+echo "GEN.CFG defaults and an example batch file:"
+printf '; test defaults\r\n/N:7 /T:0\r\n' > "$root/build/GEN.CFG"
+trap 'rm -f "$root/build/GEN.CFG"' EXIT
+boot cfg --mount "e=$root/dosbox/examples" -- "$gen /IDS" "$gen /IDS /N:3" \
+    "CALL E:\\STORY.BAT U:\\SMALL.BIN T:\\STORY.TXT" "CALL E:\\STORY.BAT U:\\NOPE.BIN T:\\NOFILE.TXT"
+rm -f "$root/build/GEN.CFG"
+expect_out 1 "$(ids_line "$(echo "$greedy" | cut -d' ' -f1-7)")" "GEN.CFG sets defaults (/N:7 /T:0)"
+expect_out 2 "$(ids_line "$(echo "$greedy" | cut -d' ' -f1-3)")" "the command line overrides GEN.CFG"
+grep -q "It is a truth universally acknowledged" "$run/raw/STORY.TXT" 2>/dev/null \
+    && pass "STORY.BAT: GEN wrote the story (ERRORLEVEL 0 branch)" || fail "STORY.BAT: GEN wrote the story"
+grep -q "model file U:.NOPE.BIN not found" "$run/raw/NOFILE.TXT" 2>/dev/null \
+    && pass "STORY.BAT: branches on ERRORLEVEL 2 for a missing model" || fail "STORY.BAT: missing model branch"
+
 if [ -f "$root/models/DEFAULT.BIN" ]; then
     echo "DOS generation tests (default model):"
     dprompt="It was a truth"

@@ -20,7 +20,7 @@ boot() {
         n=$((n + 1))
         cmds+=("SET GENERR=T:\\ERR$n.TXT" "$c")
     done
-    "$root/scripts/dos.sh" --quiet --keep "$run/raw" --mount "u=$root/build/test-data" "${opts[@]}" "${cmds[@]}" || true
+    "$root/scripts/dos.sh" --quiet --timeout 240 --keep "$run/raw" --mount "u=$root/build/test-data" "${opts[@]}" "${cmds[@]}" || true
     # dos.sh numbers every line; keep the GEN lines (even numbers) as 1..n.
     for i in $(seq 1 $n); do
         cp "$run/raw/OUT$((2 * i)).TXT" "$run/OUT$i.TXT" 2>/dev/null || : > "$run/OUT$i.TXT"

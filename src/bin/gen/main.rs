@@ -6,6 +6,7 @@
 
 extern crate alloc;
 
+mod config;
 mod crc_file;
 mod generate;
 mod info;
@@ -18,8 +19,8 @@ use gpt2dos::dos::{self, exit_code};
 gpt2dos::dos_main!(run);
 
 fn run() -> u8 {
-    let tail = dos::args::command_tail();
-    let opts = match cli::parse(&tail) {
+    let line = config::command_line(&dos::args::command_tail());
+    let opts = match cli::parse(&line) {
         Ok(o) => o,
         Err(e) => return usage::bad_usage(&e),
     };
