@@ -149,3 +149,8 @@ pub fn init(max_bytes: u32) -> HeapInfo {
     state().tracker.set_budget(info.total());
     info
 }
+
+/// True once, when use first passes the warning threshold (85 % of the budget).
+pub fn take_warning() -> bool {
+    state().tracker.take_warning()
+}

@@ -100,6 +100,15 @@ fn run_model<L: LayerSource>(
     let internal = |e: gpt2dos::model::ModelError| err(exit_code::INTERNAL, b"", &e);
     let mut g = Generator::new(model, p.ctx, params, seed).map_err(internal)?;
     heap::set_tag("generation");
+    if heap::take_warning() {
+        let t = heap::tracker();
+        let _ = write!(
+            console::stderr(),
+            "GEN: warning: {} KB in use, over 85 % of the {} KB budget\r\n",
+            t.in_use() / 1024,
+            t.budget() / 1024
+        );
+    }
     let mut out_file = match o.out {
         Some(n) => Some(Handle::open(n, true).map_err(|e| err(exit_code::IO, n, &OpenFailed(e)))?),
         None => None,
