@@ -15,8 +15,66 @@ use core::arch::global_asm;
 
 global_asm!(
     r#"
+    # Load every data segment register with selector or value \seg (in AX).
+    .macro DOS_LOAD_SEGS seg
+    movw    \seg, %ax
+    movw    %ax, %ds
+    movw    %ax, %es
+    movw    %ax, %fs
+    movw    %ax, %gs
+    movw    %ax, %ss
+    .endm
+
+    # From 32-bit protected mode (interrupts off) to real mode at label \rm, on the
+    # real-mode stack: through the 16-bit descriptor, clear CR0.PE, far return to the PSP
+    # segment. The 32-bit stack pointer must already be saved in dos_pm_esp.
+    .macro DOS_TO_REAL rm
+    ljmp    $0x18, $1f
+    .code16
+1:
+    DOS_LOAD_SEGS $0x20
+    movl    $_rm_stack_top, %esp
+    movl    %cr0, %eax
+    andb    $0xFE, %al
+    movl    %eax, %cr0
+    pushw   %cs:dos_rm_seg
+    pushw   $\rm
+    lretw
+    .endm
+
+    # From real mode (interrupts off) back to 32-bit protected mode at label \pm, with
+    # the 32-bit stack pointer from dos_pm_esp.
+    .macro DOS_TO_PROT pm
+    lidtl   %cs:dos_pm_idtr
+    movl    %cr0, %eax
+    orb     $1, %al
+    movl    %eax, %cr0
+    ljmpl   $0x08, $\pm
+    .code32
+\pm:
+    DOS_LOAD_SEGS $0x10
+    movl    dos_pm_esp, %esp
+    .endm
+
     .section .text16.dos_real,"ax"
     .code32
+    # First entry from startup.rs: segments, stack, .bss, IDT, then Rust.
+    .globl dos_pm_start
+dos_pm_start:
+    DOS_LOAD_SEGS $0x10
+    movl    $_pm_stack_top, %esp
+    movl    $_bss_start, %edi                 # zero .bss (not the stack above it)
+    movl    $_bss_end, %ecx
+    subl    %edi, %ecx
+    xorl    %eax, %eax
+    rep stosb
+    call    dos_build_idt
+    sti
+    call    dos_entry
+2:
+    hlt
+    jmp     2b
+
     .globl dos_real_call
 dos_real_call:                              # cdecl (Regs *r, u32 kind): kind 0-255 = INT n, 0x100 = XMS
     pushl   %ebp
@@ -33,30 +91,9 @@ dos_real_call:                              # cdecl (Regs *r, u32 kind): kind 0-
     movl    %eax, dos_rc_kind
     movb    %al, .Lrc_int + 1
     movl    %esp, dos_pm_esp
-    ljmp    $0x18, $.Lrc16
-
-    .code16
-.Lrc16:
-    movw    $0x20, %ax
-    movw    %ax, %ds
-    movw    %ax, %es
-    movw    %ax, %fs
-    movw    %ax, %gs
-    movw    %ax, %ss
-    movl    $_rm_stack_top, %esp
-    movl    %cr0, %eax
-    andb    $0xFE, %al
-    movl    %eax, %cr0
-    pushw   %cs:dos_rm_seg
-    pushw   $.Lrc_rm
-    lretw
+    DOS_TO_REAL .Lrc_rm
 .Lrc_rm:
-    movw    %cs:dos_rm_seg, %ax
-    movw    %ax, %ds
-    movw    %ax, %es
-    movw    %ax, %fs
-    movw    %ax, %gs
-    movw    %ax, %ss
+    DOS_LOAD_SEGS %cs:dos_rm_seg
     lidtw   %cs:dos_rm_idtr
     movl    %cs:dos_rc_buf + 0, %eax
     movl    %cs:dos_rc_buf + 4, %ebx
@@ -88,21 +125,7 @@ dos_real_call:                              # cdecl (Regs *r, u32 kind): kind 0-
     popw    %ax
     movzwl  %ax, %eax
     movl    %eax, %cs:dos_rc_buf + 28
-    lidtl   %cs:dos_pm_idtr
-    movl    %cr0, %eax
-    orb     $1, %al
-    movl    %eax, %cr0
-    ljmpl   $0x08, $.Lrc_pm
-
-    .code32
-.Lrc_pm:
-    movw    $0x10, %ax
-    movw    %ax, %ds
-    movw    %ax, %es
-    movw    %ax, %fs
-    movw    %ax, %gs
-    movw    %ax, %ss
-    movl    dos_pm_esp, %esp
+    DOS_TO_PROT .Lrc_pm
     movl    24(%esp), %edi
     movl    $dos_rc_buf, %esi
     movl    $8, %ecx
@@ -173,49 +196,14 @@ dos_isr_common:
 .Lreflect:
     movb    %al, .Lrf_int + 1
     movl    %esp, dos_pm_esp
-    ljmp    $0x18, $.Lrf16
-
-    .code16
-.Lrf16:
-    movw    $0x20, %ax
-    movw    %ax, %ds
-    movw    %ax, %es
-    movw    %ax, %fs
-    movw    %ax, %gs
-    movw    %ax, %ss
-    movl    $_rm_stack_top, %esp
-    movl    %cr0, %eax
-    andb    $0xFE, %al
-    movl    %eax, %cr0
-    pushw   %cs:dos_rm_seg
-    pushw   $.Lrf_rm
-    lretw
+    DOS_TO_REAL .Lrf_rm
 .Lrf_rm:
-    movw    %cs:dos_rm_seg, %ax
-    movw    %ax, %ds
-    movw    %ax, %es
-    movw    %ax, %fs
-    movw    %ax, %gs
-    movw    %ax, %ss
+    DOS_LOAD_SEGS %cs:dos_rm_seg
     lidtw   %cs:dos_rm_idtr
 .Lrf_int:
     int     $0x00
     cli
-    lidtl   %cs:dos_pm_idtr
-    movl    %cr0, %eax
-    orb     $1, %al
-    movl    %eax, %cr0
-    ljmpl   $0x08, $.Lrf_pm
-
-    .code32
-.Lrf_pm:
-    movw    $0x10, %ax
-    movw    %ax, %ds
-    movw    %ax, %es
-    movw    %ax, %fs
-    movw    %ax, %gs
-    movw    %ax, %ss
-    movl    dos_pm_esp, %esp
+    DOS_TO_PROT .Lrf_pm
 .Liret:
     popal
     addl    $4, %esp

@@ -4,8 +4,9 @@
 //! stack (targets/dos.ld). The first instructions run on any x86, so the CPU checks use
 //! only 8086 instructions until a 386 is proven. Then: note the PSP segment, point every
 //! descriptor's base at the PSP (so a pointer means the same byte in real and protected
-//! mode), shrink our memory block to the program, switch to 32-bit protected mode, zero
-//! .bss, build the IDT, and call `dos_entry`.
+//! mode), shrink our memory block to the program, switch to 32-bit protected mode and
+//! jump to `dos_pm_start` (realmode.rs), which zeroes .bss, builds the IDT and calls
+//! `dos_entry`.
 use core::arch::global_asm;
 
 global_asm!(
@@ -147,26 +148,6 @@ _start:
 .Lmsg_mem_end:
 
     .code32
-dos_pm_start:
-    movw    $0x10, %ax
-    movw    %ax, %ds
-    movw    %ax, %es
-    movw    %ax, %fs
-    movw    %ax, %gs
-    movw    %ax, %ss
-    movl    $_pm_stack_top, %esp
-    # Zero .bss (not the stack above it).
-    movl    $_bss_start, %edi
-    movl    $_bss_end, %ecx
-    subl    %edi, %ecx
-    xorl    %eax, %eax
-    rep stosb
-    call    dos_build_idt
-    sti
-    call    dos_entry
-2:
-    hlt
-    jmp     2b
 "#,
     options(att_syntax)
 );
