@@ -18,7 +18,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${WORK:-/work/train}
 VENV=${VENV:-$WORK/venv-train}
-MODEL_OUT=${MODEL_OUT:-$ROOT/models/AUSTEN.BIN}
+MODEL_OUT=${MODEL_OUT:-$ROOT/models/MODEL.BIN}  # GEN.EXE's default /M: file on D:
 CORPUS_PKG=r-cran-janeaustenr
 CORPUS_VERSION=1.0.0-1
 
@@ -28,7 +28,7 @@ LAYERS=4
 WIDTH=128
 HEADS=4
 CTX=256
-STEPS=${STEPS:-4000}
+STEPS=${STEPS:-1600}
 SEED=1234
 
 mkdir -p "$WORK"
@@ -61,17 +61,19 @@ echo "== Tokenizer: byte-level BPE, $VOCAB ids"
 echo "== Training ${LAYERS}x$WIDTH, $STEPS steps (log: $WORK/default.log)"
 "$PY" "$ROOT/scripts/train/train.py" --tok "$WORK/tok$VOCAB" --data "$WORK/data" \
   --out "$WORK/default" --layers "$LAYERS" --d "$WIDTH" --heads "$HEADS" --ctx "$CTX" \
-  --steps "$STEPS" --seed "$SEED" | tee "$WORK/default.log"
+  --steps "$STEPS" --warmup 100 --eval-every 400 --eval-tokens 20000 --seed "$SEED" \
+  | tee "$WORK/default.log"
 
 echo "== Samples"
 "$PY" "$ROOT/scripts/train/samples.py" "$WORK/default" | tee "$WORK/default/samples.md"
 
 echo "== Conversion to GPT2BSCM"
 cd "$ROOT"
-if cargo run --quiet --release --bin gpt2bscm -- convert --help >/dev/null 2>&1; then
+# The CLI's help lists `convert` once the converter is built in.
+if cargo run --quiet --release --bin gpt2bscm -- --help 2>/dev/null | grep -qw convert; then
   mkdir -p "$(dirname "$MODEL_OUT")"
-  cargo run --quiet --release --bin gpt2bscm -- convert "$WORK/default" "$MODEL_OUT"
-  echo "wrote $MODEL_OUT"
+  cargo run --quiet --release --bin gpt2bscm -- convert "$WORK/default" -o "$MODEL_OUT"
+  [ -f "$MODEL_OUT" ] && echo "wrote $MODEL_OUT"
 else
   echo "gpt2bscm convert is not available yet: HF model left in $WORK/default"
 fi

@@ -33,7 +33,9 @@ run v2048-L4 "$WORK/tok2048" --layers 4
 run v4096-L4 "$WORK/tok4096" --layers 4
 run v4096-L3 "$WORK/tok4096" --layers 3
 run v8192-L4 "$WORK/tok8192" --layers 4
+# Same bytes of text as the 4096-token runs (4.049 / 3.556 bytes per token x 200 steps).
+run v2048-L4-eqbytes "$WORK/tok2048" --layers 4 --steps 228 --warmup 23
 if [ -f "$GPT2_TOK/vocab.json" ]; then
-  run v50257-L4 "$GPT2_TOK" --layers 4 --steps 12 --warmup 3 --batch 8
+  run v50257-L4 "$GPT2_TOK" --layers 4 --steps 120 --warmup 12 --batch 8
 fi
 "$PY" "$HERE/summarize_runs.py" "$OUT"/*/metrics.json

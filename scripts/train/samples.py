@@ -23,14 +23,17 @@ PROMPTS = [
 SEEDS = [1, 2]
 
 
+def quote(text):
+    return "\n".join("> " + line for line in text.split("\n"))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("model_dir")
     ap.add_argument("--tokens", type=int, default=60)
     args = ap.parse_args()
     torch.set_num_threads(2)
-    tok = GPT2TokenizerFast(vocab_file=f"{args.model_dir}/vocab.json",
-                            merges_file=f"{args.model_dir}/merges.txt")
+    tok = GPT2TokenizerFast.from_pretrained(args.model_dir)  # vocab.json + merges.txt
     model = GPT2LMHeadModel.from_pretrained(args.model_dir).eval()
     eot = model.config.eos_token_id
 
@@ -42,12 +45,11 @@ def main():
 
     for p in PROMPTS:
         print(f"### Prompt: `{p}`\n")
-        print(f"greedy:\n\n> {run(p, do_sample=False)}\n".replace("\n\n", "\n\n> ", 1)
-              .replace("> greedy", "greedy"))
+        print(f"greedy:\n\n{quote(run(p, do_sample=False))}\n")
         for s in SEEDS:
             torch.manual_seed(s)
             text = run(p, do_sample=True, temperature=0.8, top_k=40)
-            print(f"sampled (seed {s}, T=0.8, top-k 40):\n\n> {text}\n")
+            print(f"sampled (seed {s}, T=0.8, top-k 40):\n\n{quote(text)}\n")
 
 
 if __name__ == "__main__":

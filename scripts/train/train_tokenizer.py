@@ -11,8 +11,9 @@ The pre-tokenizer is GPT-2's (ByteLevel with the GPT-2 regex, no prefix space).
   python3 scripts/train/train_tokenizer.py --vocab 2048 --text /work/train/data/train.txt \
       --out /work/train/tok2048
 
-It checks that transformers' slow GPT2Tokenizer (the reference implementation of GPT-2's
-BPE) gives the same ids as the trained `tokenizers` model on a sample of the text.
+It checks, on a sample of the text, that GPT-2's original BPE algorithm (OpenAI's
+encoder.py, restated below with the same regex) gives the same ids from the written
+vocab.json + merges.txt as `tokenizers` and transformers' GPT2Tokenizer loading them.
 """
 import argparse
 import json
@@ -67,22 +68,78 @@ def gpt2_layout(tok):
     return vocab, merges
 
 
+GPT2_PATTERN = (r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+"""
+                r"""|\s+(?!\S)|\s+""")
+
+
+def reference_encode(text, vocab, merges):
+    """GPT-2's encoder.py BPE: split with the GPT-2 regex, map bytes to symbols, then
+    repeatedly merge the adjacent pair with the lowest merge rank."""
+    import regex
+
+    ranks = {tuple(m.split(" ")): i for i, m in enumerate(merges)}
+    byte_sym = bytes_to_unicode_by_byte()
+    cache = {}
+
+    def bpe(word):
+        if word in cache:
+            return cache[word]
+        parts = list(word)
+        while len(parts) > 1:
+            pairs = [(ranks.get((a, b), 1 << 30), i) for i, (a, b) in
+                     enumerate(zip(parts, parts[1:]))]
+            rank, _ = min(pairs)
+            if rank == 1 << 30:
+                break
+            first, second = [(a, b) for a, b in zip(parts, parts[1:])
+                             if ranks.get((a, b)) == rank][0]
+            out, i = [], 0
+            while i < len(parts):
+                if i < len(parts) - 1 and parts[i] == first and parts[i + 1] == second:
+                    out.append(first + second)
+                    i += 2
+                else:
+                    out.append(parts[i])
+                    i += 1
+            parts = out
+        cache[word] = parts
+        return parts
+
+    ids = []
+    for piece in regex.findall(GPT2_PATTERN, text):
+        word = "".join(byte_sym[b] for b in piece.encode("utf-8"))
+        ids += [vocab[t] for t in bpe(word)]
+    return ids
+
+
+def bytes_to_unicode_by_byte():
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) \
+        + list(range(ord("®"), ord("ÿ") + 1))
+    syms = bytes_to_unicode()
+    order = bs + [b for b in range(256) if b not in bs]
+    return {b: syms[i] for i, b in enumerate(order)}
+
+
 def check_against_reference(out_dir, text_path):
-    """Ids from transformers' pure-Python GPT-2 BPE must equal a fresh `tokenizers`
-    load of the written files (both read vocab.json + merges.txt)."""
+    """Ids from GPT-2's original algorithm must equal `tokenizers` and transformers'
+    GPT2Tokenizer, all reading the written vocab.json + merges.txt."""
     from transformers import GPT2Tokenizer
     from tokenizers import ByteLevelBPETokenizer
 
     with open(text_path, encoding="utf-8") as f:
         sample = f.read()[:200_000]
-    ref = GPT2Tokenizer(os.path.join(out_dir, "vocab.json"), os.path.join(out_dir, "merges.txt"))
+    with open(os.path.join(out_dir, "vocab.json"), encoding="utf-8") as f:
+        vocab = json.load(f)
+    with open(os.path.join(out_dir, "merges.txt"), encoding="utf-8") as f:
+        merges = [ln.rstrip("\n") for ln in f if not ln.startswith("#version")]
+    ref = reference_encode(sample, vocab, merges)
     fast = ByteLevelBPETokenizer(os.path.join(out_dir, "vocab.json"),
                                  os.path.join(out_dir, "merges.txt"))
-    a = ref.encode(sample)
-    b = fast.encode(sample).ids
-    assert a == b, "slow GPT2Tokenizer and tokenizers disagree"
-    assert ref.decode(a) == sample, "round trip failed"
-    return len(sample.encode("utf-8")) / len(a)
+    hf = GPT2Tokenizer(os.path.join(out_dir, "vocab.json"), os.path.join(out_dir, "merges.txt"))
+    assert fast.encode(sample).ids == ref, "tokenizers disagrees with GPT-2's algorithm"
+    assert hf.encode(sample) == ref, "GPT2Tokenizer disagrees with GPT-2's algorithm"
+    assert hf.decode(ref) == sample, "round trip failed"
+    return len(sample.encode("utf-8")) / len(ref)
 
 
 def main():
