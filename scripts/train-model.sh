@@ -18,7 +18,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${WORK:-/work/train}
 VENV=${VENV:-$WORK/venv-train}
-MODEL_OUT=${MODEL_OUT:-$ROOT/models/MODEL.BIN}  # GEN.EXE's default /M: file on D:
+MODEL_OUT=${MODEL_OUT:-$ROOT/models/DEFAULT.BIN}  # the shipped model (scripts/gen.sh uses D:\DEFAULT.BIN)
 CORPUS_PKG=r-cran-janeaustenr
 CORPUS_VERSION=1.0.0-1
 

@@ -5,9 +5,11 @@
 //! (`FloatModel::from_weights`), which is what `eval` compares the integer engine with.
 //! Storage is f32; dot products and LayerNorm statistics accumulate in f64.
 
+mod compare;
 mod forward;
 mod model;
 mod ops;
 
+pub use compare::{compare, CompareError, Comparison};
 pub use forward::{KvCache, ReferenceError};
 pub use model::{FloatConfig, FloatLayer, FloatModel, Matrix};
