@@ -35,18 +35,12 @@ import torch.nn.functional as F  # noqa: E402
 from tokenizers import ByteLevelBPETokenizer  # noqa: E402
 from transformers import GPT2Config, GPT2LMHeadModel  # noqa: E402
 
+from train_tokenizer import bytes_to_unicode_by_byte  # noqa: E402 (same folder)
+
 
 def byte_decoder():
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) \
-        + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return {chr(c): b for b, c in zip(bs, cs)}
+    """GPT-2's printable symbol -> byte map (the inverse of train_tokenizer's)."""
+    return {sym: b for b, sym in bytes_to_unicode_by_byte().items()}
 
 
 def token_byte_lengths(vocab_path):
