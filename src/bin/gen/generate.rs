@@ -54,11 +54,12 @@ fn generate(o: &Options) -> Result<(), u8> {
     if o.stats {
         print_plan(&p, &info);
     }
+    let d = SampleParams::default();
     let params = SampleParams {
-        temperature_milli: o.temp_milli.unwrap_or(SampleParams::default().temperature_milli),
-        top_k: o.top_k.unwrap_or(SampleParams::default().top_k),
-        top_p_milli: o.top_p_milli.unwrap_or(SampleParams::default().top_p_milli),
-        rep_penalty_milli: o.rep_penalty_milli.unwrap_or(SampleParams::default().rep_penalty_milli),
+        temperature_milli: o.temp_milli.unwrap_or(d.temperature_milli),
+        top_k: o.top_k.unwrap_or(d.top_k),
+        top_p_milli: o.top_p_milli.unwrap_or(d.top_p_milli),
+        rep_penalty_milli: o.rep_penalty_milli.unwrap_or(d.rep_penalty_milli),
     };
     let seed = o.seed.unwrap_or(1) as u64;
     let bad = |e: gpt2dos::model::ModelError| err(exit_code::BAD_MODEL, name, &Colon(e));
