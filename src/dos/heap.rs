@@ -20,6 +20,25 @@ struct State {
     site: &'static Location<'static>,
     /// The request that failed last (for the out-of-memory message).
     failed: Option<TrackError>,
+    pools: heapless::Vec<Pool, 2>,
+    /// Print the leak check at exit even when it is clean (`/STATS`).
+    report_clean_exit: bool,
+}
+
+/// One region the heap carves (XMS or conventional), with its own use and peak.
+#[derive(Clone, Copy, Debug)]
+pub struct Pool {
+    pub name: &'static str,
+    pub start: u32,
+    pub bytes: u32,
+    pub in_use: u32,
+    pub peak: u32,
+}
+
+impl Pool {
+    fn holds(&self, linear: u32) -> bool {
+        linear >= self.start && linear - self.start < self.bytes
+    }
 }
 
 pub struct DosHeap {
@@ -37,6 +56,8 @@ static HEAP: DosHeap = DosHeap {
         tag: "untagged",
         site: Location::caller(),
         failed: None,
+        pools: heapless::Vec::new(),
+        report_clean_exit: false,
     }),
 };
 
@@ -93,6 +114,10 @@ unsafe impl GlobalAlloc for DosHeap {
             s.failed = Some(e);
             return core::ptr::null_mut();
         }
+        if let Some(p) = s.pools.iter_mut().find(|p| p.holds(linear)) {
+            p.in_use += len;
+            p.peak = p.peak.max(p.in_use);
+        }
         flat::pointer(linear)
     }
 
@@ -100,6 +125,9 @@ unsafe impl GlobalAlloc for DosHeap {
         let s = state();
         let linear = flat::linear(ptr);
         s.tracker.release_id(linear);
+        if let Some(p) = s.pools.iter_mut().find(|p| p.holds(linear)) {
+            p.in_use -= layout.size() as u32;
+        }
         let _ = s.free.free_range(linear, layout.size() as u32);
     }
 }
@@ -131,7 +159,7 @@ pub fn init(max_bytes: u32) -> HeapInfo {
     if kb > 0 {
         // The block stays locked for the whole run; the exit path frees it.
         if let Ok(block) = super::xms::alloc(kb) {
-            if state().free.add(block.linear, kb * 1024).is_ok() {
+            if add_pool("XMS", block.linear, kb * 1024) {
                 info.xms_bytes = kb * 1024;
                 left -= kb * 1024;
             }
@@ -141,13 +169,49 @@ pub fn init(max_bytes: u32) -> HeapInfo {
     let paragraphs = paragraphs.min((left / 16).min(0xFFFF) as u16);
     if paragraphs > 0 {
         if let Ok(seg) = super::conv::alloc(paragraphs) {
-            if state().free.add((seg as u32) << 4, paragraphs as u32 * 16).is_ok() {
+            if add_pool("conventional", (seg as u32) << 4, paragraphs as u32 * 16) {
                 info.conventional_bytes = paragraphs as u32 * 16;
             }
         }
     }
     state().tracker.set_budget(info.total());
     info
+}
+
+fn add_pool(name: &'static str, start: u32, bytes: u32) -> bool {
+    let s = state();
+    let pool = Pool { name, start, bytes, in_use: 0, peak: 0 };
+    s.pools.push(pool).is_ok() && s.free.add(start, bytes).is_ok()
+}
+
+/// The regions the heap carves, with their use.
+pub fn pools() -> &'static [Pool] {
+    &state().pools
+}
+
+/// Asks for the leak check line at exit even when nothing leaked.
+pub fn report_clean_exit() {
+    state().report_clean_exit = true;
+}
+
+/// At exit, after the program's own values are dropped: every record still held is a
+/// leak. Leaks are reported on stderr (a bug); a clean check only when asked.
+pub fn leak_report() {
+    use core::fmt::Write as _;
+    let s = state();
+    let leaks = s.tracker.outstanding();
+    if leaks.is_empty() {
+        if s.report_clean_exit {
+            let _ = write!(super::console::stdout(), "memory: leak check at exit: 0 blocks held, no leaks\r\n");
+        }
+        return;
+    }
+    let bytes: u32 = leaks.iter().map(|r| r.bytes).sum();
+    let mut e = super::console::stderr();
+    let _ = write!(e, "GEN: leak: {} blocks, {} bytes still held at exit\r\n", leaks.len(), bytes);
+    for r in leaks.iter().take(10) {
+        let _ = write!(e, "GEN: leak: {} bytes {} {}:{}\r\n", r.bytes, r.tag, r.site.file(), r.site.line());
+    }
 }
 
 /// True once, when use first passes the warning threshold (85 % of the budget).

@@ -65,6 +65,8 @@ extern "C" fn dos_entry() -> ! {
     xms::init();
     // SAFETY: `dos_main` is defined by the binary through `dos_main!` with this signature.
     let code = unsafe { dos_main() };
+    // The program's values are dropped by now: whatever the heap still holds leaked.
+    heap::leak_report();
     exit(code)
 }
 

@@ -48,10 +48,10 @@ boot gen -- "GEN.EXE /INFO" \
     "$gen /N:40 /T:0.8 /K:40 /TP:0.95 /RP:1.1 /S:7 /IDS" \
     "$gen /N:40 /T:0 /IDS /STATS /MEM:500" \
     "$gen /N:70 /T:0 /IDS /BENCH" \
-    "$gen /N:5 /MEM:100" \
-    "GEN.EXE /M:U:\\TRUNC.BIN /P:x" "GEN.EXE /M:U:\\SIG.BIN /P:x" \
-    "GEN.EXE /M:U:\\CRC.BIN /P:x /N:1" "GEN.EXE /M:U:\\VER.BIN /P:x" \
-    "GEN.EXE /M:U:\\NOPE.BIN /P:x" \
+    "$gen /N:5 /MEM:100 /STATS" \
+    "GEN.EXE /M:U:\\TRUNC.BIN /P:x /STATS" "GEN.EXE /M:U:\\SIG.BIN /P:x /STATS" \
+    "GEN.EXE /M:U:\\CRC.BIN /P:x /N:1 /STATS" "GEN.EXE /M:U:\\VER.BIN /P:x /STATS" \
+    "GEN.EXE /M:U:\\NOPE.BIN /P:x /STATS" \
     "GEN.EXE /M:U:\\SMALL.BIN /F:U:\\PROMPT.TXT /N:40 /T:0 /IDS /O:T:\\GEN.TXT" \
     "GEN.EXE /INFO"
 expect_el 2 0 "greedy generation"
@@ -79,6 +79,7 @@ expect_err 11 "NOPE.BIN: file not found" "missing model file is named"
 expect_out 12 "$(ids_line "$greedy")" "prompt from /F gives the same ids"
 grep -q "hello world" "$run/raw/GEN.TXT" 2>/dev/null && pass "/O writes the text to a file" \
     || fail "/O writes the text to a file"
+no_leaks "leak check at exit clean after every run, errors included"
 before=$(grep -E '^XMS:' "$run/OUT1.TXT"); after=$(grep -E '^XMS:' "$run/OUT13.TXT")
 [ -n "$before" ] && [ "$before" = "$after" ] && pass "free XMS unchanged after every run, errors included" \
     || fail "free XMS unchanged after every run" "before: $before / after: $after"
@@ -87,6 +88,7 @@ echo "DOS generation tests (no XMS, conventional memory only):"
 boot gen-noxms --no-xms -- "$gen /N:40 /T:0 /IDS /STATS"
 expect_el 1 0 "generation without XMS"
 expect_out 1 "$(ids_line "$greedy")" "same ids from conventional memory"
+no_leaks "no leaks without XMS"
 
 echo "GEN.CFG defaults and an example batch file:"
 printf '; test defaults\r\n/N:7 /T:0\r\n' > "$root/build/GEN.CFG"

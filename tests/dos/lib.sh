@@ -19,6 +19,7 @@ boot() {
     for c in "$@"; do
         n=$((n + 1))
         cmds+=("SET GENERR=T:\\ERR$n.TXT" "$c")
+        echo "$c" > "$run/CMD$n.TXT"
     done
     "$root/scripts/dos.sh" --quiet --timeout 240 --keep "$run/raw" --mount "u=$root/build/test-data" "${opts[@]}" "${cmds[@]}" || true
     # dos.sh numbers every line; keep the GEN lines (even numbers) as 1..n.
@@ -43,6 +44,19 @@ expect_out() {
 expect_err() {
     grep -qE "$2" "$run/raw/ERR$1.TXT" 2>/dev/null && pass "$3" \
         || fail "$3" "errors lack /$2/: $(cat "$run/raw/ERR$1.TXT" 2>/dev/null | head -c 300)"
+}
+
+# no_leaks LABEL: no run of this boot reported a leak at exit (GEN reports them on
+# stderr, so in the ERR files), and every run given /STATS printed its clean check.
+no_leaks() {
+    local leaked; leaked=$(grep -l "leak:" "$run"/raw/ERR*.TXT 2>/dev/null | xargs -r -n1 basename)
+    local n missing="" total; total=$(ls "$run"/CMD*.TXT | wc -l)
+    for n in $(seq 1 "$total"); do
+        local out="$run/OUT$n.TXT"
+        grep -q "/STATS" "$run/CMD$n.TXT" 2>/dev/null || continue
+        grep -q "leak check at exit: 0 blocks held, no leaks" "$out" || missing="$missing $n"
+    done
+    [ -z "$leaked$missing" ] && pass "$1" || fail "$1" "leaks in: ${leaked:-none}; no clean check in runs:${missing:-none}"
 }
 
 finish() {

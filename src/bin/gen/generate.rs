@@ -31,6 +31,9 @@ fn err(code: u8, what: &[u8], detail: &dyn core::fmt::Display) -> u8 {
 }
 
 fn generate(o: &Options) -> Result<(), u8> {
+    if o.stats {
+        heap::report_clean_exit();
+    }
     let name = o.model.unwrap_or(DEFAULT_MODEL);
     let file = Handle::open(name, false).map_err(|e| err(exit_code::IO, name, &OpenFailed(e)))?;
     let mut reader = ModelReader::open(file).map_err(|e| err(exit_code::BAD_MODEL, name, &Colon(e)))?;
@@ -253,6 +256,16 @@ fn print_usage(streamed: u64) {
         heap::fragmentation_permille() % 10,
         streamed / 1024
     );
+    for p in heap::pools() {
+        let _ = write!(
+            out,
+            "memory: pool {}: {} KB in use, peak {} KB, of {} KB\r\n",
+            p.name,
+            p.in_use / 1024,
+            p.peak / 1024,
+            p.bytes / 1024
+        );
+    }
     for r in t.top::<10>().iter() {
         let _ = write!(out, "  {:>8} bytes  {:<20} {}:{}\r\n", r.bytes, r.tag, r.site.file(), r.site.line());
     }
