@@ -18,6 +18,7 @@ pub mod heap;
 mod realmode;
 pub mod regs;
 mod startup;
+pub mod tempfile;
 pub mod timer;
 pub mod xfer;
 pub mod xms;
@@ -77,8 +78,10 @@ extern "C" fn dos_cpu_exception(vector: u32) -> ! {
     exit(exit_code::INTERNAL)
 }
 
-/// The one exit path: frees every XMS handle, restores vectors, returns to DOS.
+/// The one exit path: deletes the scratch file, frees every XMS handle, restores
+/// vectors, returns to DOS.
 pub fn exit(code: u8) -> ! {
+    tempfile::remove_live();
     xms::release_all();
     brk::restore();
     let mut r = regs::Regs::ax(0x4C00 | code as u16);
