@@ -148,29 +148,34 @@ impl HeapInfo {
 /// Conventional memory left to DOS (for COMMAND.COM reload, file buffers).
 const DOS_RESERVE_PARAGRAPHS: u16 = 0x400;
 
-/// Gives the heap up to `max_bytes`: the largest XMS block first (flat, large), then the
-/// largest conventional block; the tracker's budget becomes what was found. Called
-/// once, before the engine allocates.
+/// What `init(max_bytes)` would take, without taking it (for `/INFO`): the largest XMS
+/// block first (flat, large), then the largest conventional block less DOS's reserve.
+pub fn available(max_bytes: u32) -> HeapInfo {
+    let xms_kb = super::xms::query_free().largest_kb.min(max_bytes / 1024);
+    let left = max_bytes - xms_kb * 1024;
+    let paragraphs = super::conv::largest_free().saturating_sub(DOS_RESERVE_PARAGRAPHS);
+    let paragraphs = paragraphs.min((left / 16).min(0xFFFF) as u16);
+    HeapInfo { conventional_bytes: paragraphs as u32 * 16, xms_bytes: xms_kb * 1024 }
+}
+
+/// Gives the heap up to `max_bytes` (see `available`); the tracker's budget becomes
+/// what was found. Called once, before the engine allocates.
 pub fn init(max_bytes: u32) -> HeapInfo {
+    let want = available(max_bytes);
     let mut info = HeapInfo::default();
-    let mut left = max_bytes;
-    let free = super::xms::query_free();
-    let kb = free.largest_kb.min(left / 1024);
-    if kb > 0 {
+    if want.xms_bytes > 0 {
         // The block stays locked for the whole run; the exit path frees it.
-        if let Ok(block) = super::xms::alloc(kb) {
-            if add_pool("XMS", block.linear, kb * 1024) {
-                info.xms_bytes = kb * 1024;
-                left -= kb * 1024;
+        if let Ok(block) = super::xms::alloc(want.xms_bytes / 1024) {
+            if add_pool("XMS", block.linear, want.xms_bytes) {
+                info.xms_bytes = want.xms_bytes;
             }
         }
     }
-    let paragraphs = super::conv::largest_free().saturating_sub(DOS_RESERVE_PARAGRAPHS);
-    let paragraphs = paragraphs.min((left / 16).min(0xFFFF) as u16);
+    let paragraphs = (want.conventional_bytes / 16) as u16;
     if paragraphs > 0 {
         if let Ok(seg) = super::conv::alloc(paragraphs) {
-            if add_pool("conventional", (seg as u32) << 4, paragraphs as u32 * 16) {
-                info.conventional_bytes = paragraphs as u32 * 16;
+            if add_pool("conventional", (seg as u32) << 4, want.conventional_bytes) {
+                info.conventional_bytes = want.conventional_bytes;
             }
         }
     }

@@ -43,7 +43,7 @@ PY
 
 gen="GEN.EXE /M:U:\\SMALL.BIN /P:\"$prompt\""
 echo "DOS generation tests (XMS on):"
-boot gen -- "GEN.EXE /INFO" \
+boot gen -- "GEN.EXE /INFO /M:U:\\SMALL.BIN" \
     "$gen /N:40 /T:0 /IDS /STATS" \
     "$gen /N:40 /T:0.8 /K:40 /TP:0.95 /RP:1.1 /S:7 /IDS" \
     "$gen /N:40 /T:0 /IDS /STATS /MEM:500" \
@@ -54,6 +54,7 @@ boot gen -- "GEN.EXE /INFO" \
     "GEN.EXE /M:U:\\NOPE.BIN /P:x /STATS" \
     "GEN.EXE /M:U:\\SMALL.BIN /F:U:\\PROMPT.TXT /N:40 /T:0 /IDS /O:T:\\GEN.TXT" \
     "GEN.EXE /INFO"
+expect_out 1 "^Plan: +resident .*context 32 tokens \\(largest that fits\\)" "/INFO names the plan and the largest context"
 expect_el 2 0 "greedy generation"
 expect_out 2 "$(ids_line "$greedy")" "greedy ids equal the host's"
 expect_out 2 "plan: resident" "large budget: all weights resident"

@@ -1,8 +1,12 @@
-//! `GEN /INFO`: what this machine offers.
+//! `GEN /INFO`: what this machine offers, and what it means for the model: the plan
+//! and the largest context that fits.
 use core::fmt::Write as _;
-use gpt2dos::dos::{console, conv, cpu, regs, xms};
+use gpt2dos::cli::Options;
+use gpt2dos::dos::{console, conv, cpu, heap, regs, xms, Handle};
+use gpt2dos::format::ModelReader;
+use gpt2dos::model::{plan, PlanInput};
 
-pub fn print() {
+pub fn print(o: &Options) {
     let mut out = console::stdout();
     let mut r = regs::Regs::ax(0x3000);
     regs::int21(&mut r);
@@ -32,4 +36,49 @@ pub fn print() {
             let _ = write!(out, "XMS:          no driver (conventional memory only)\r\n");
         }
     }
+    print_model(o);
+}
+
+/// The model's shape and the plan at this machine's memory (nothing is allocated).
+fn print_model(o: &Options) {
+    let mut out = console::stdout();
+    let name = o.model.unwrap_or(crate::generate::DEFAULT_MODEL);
+    let Ok(file) = Handle::open(name, false) else {
+        let _ = write!(out, "Model:        none (no {})\r\n", core::str::from_utf8(name).unwrap_or("?"));
+        return;
+    };
+    let reader = ModelReader::open(file);
+    let Ok(reader) = reader else {
+        let _ = write!(out, "Model:        {} is not a usable GPT2BSCM file\r\n", core::str::from_utf8(name).unwrap_or("?"));
+        return;
+    };
+    let c = *reader.config();
+    let budget = heap::available(o.mem_kb.map_or(u32::MAX, |kb| kb.saturating_mul(1024))).total();
+    let _ = write!(
+        out,
+        "Model:        {}: {} layers x {}, {} heads, vocab {}, context {}\r\n",
+        core::str::from_utf8(name).unwrap_or("?"),
+        c.num_layers,
+        c.embed_dim,
+        c.num_heads,
+        c.vocab_size,
+        c.n_ctx
+    );
+    let want_ctx = o.ctx.unwrap_or(0) as usize;
+    match plan::plan(reader.header(), PlanInput { budget: budget as u64, want_ctx }) {
+        Ok(p) => {
+            let _ = write!(
+                out,
+                "Plan:         {}, context {} tokens (largest that fits), {} KB of {} KB\r\n",
+                p.mode.name(),
+                p.ctx,
+                p.total().div_ceil(1024),
+                budget / 1024
+            );
+        }
+        Err(f) => {
+            let _ = write!(out, "Plan:         does not fit: needs {} KB, {} KB usable\r\n", f.needed.div_ceil(1024), f.usable / 1024);
+        }
+    }
+    reader.into_inner().close();
 }

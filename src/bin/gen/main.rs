@@ -29,7 +29,7 @@ fn run() -> u8 {
         return exit_code::OK;
     }
     if opts.info {
-        info::print();
+        info::print(&opts);
     }
     if opts.selftest {
         let code = selftest::run();
