@@ -53,6 +53,7 @@ pub fn install() {
     set_vector(0x1B, dos_break_handler);
     set_vector(0x23, dos_break_handler);
     set_vector(0x24, dos_critical_handler);
+    arm_test_hook();
 }
 
 /// Puts back the BIOS Ctrl-Break vector (called by the exit path).
@@ -68,8 +69,33 @@ pub fn restore() {
     int21(&mut r);
 }
 
+/// Checks left before the test hook raises INT 23h itself (0 = never).
+static mut TEST_COUNTDOWN: u32 = 0;
+
+/// Test hook: with `GENBREAK=n` in the environment, the n-th check below raises INT 23h
+/// through our installed vector, exactly where DOS would call it on Ctrl-C, so the DOS
+/// tests can exercise the interrupted exit (headless DOSBox cannot press keys).
+pub fn arm_test_hook() {
+    let Some(v) = super::env::get(b"GENBREAK") else { return };
+    let n = v.iter().take_while(|b| b.is_ascii_digit()).fold(0u32, |n, b| n.saturating_mul(10).saturating_add((b - b'0') as u32));
+    // SAFETY: single-threaded; the handlers do not touch it.
+    unsafe { TEST_COUNTDOWN = n };
+}
+
+fn test_hook() {
+    // SAFETY: single-threaded; the handlers do not touch it.
+    let left = unsafe { &mut *core::ptr::addr_of_mut!(TEST_COUNTDOWN) };
+    if *left > 0 {
+        *left -= 1;
+        if *left == 0 {
+            super::regs::int23(&mut Regs::ax(0));
+        }
+    }
+}
+
 /// True once the user pressed Ctrl-C or Ctrl-Break.
 pub fn requested() -> bool {
+    test_hook();
     // SAFETY: a byte the interrupt handlers write; a volatile read sees their writes.
     unsafe { core::ptr::read_volatile(core::ptr::addr_of!(DOS_BREAK_FLAG)) != 0 }
 }

@@ -56,6 +56,10 @@ pub fn int1a(r: &mut Regs) {
 pub fn int11(r: &mut Regs) {
     real_call(r, 0x11)
 }
+/// Raises INT 23h as DOS does on Ctrl-C (the break test hook, `brk.rs`).
+pub fn int23(r: &mut Regs) {
+    real_call(r, 0x23)
+}
 
 /// Calls the XMS driver; `set_xms_entry` must have been called first.
 pub fn xms_call(r: &mut Regs) {

@@ -85,6 +85,15 @@ before=$(grep -E '^XMS:' "$run/OUT1.TXT"); after=$(grep -E '^XMS:' "$run/OUT13.T
 [ -n "$before" ] && [ "$before" = "$after" ] && pass "free XMS unchanged after every run, errors included" \
     || fail "free XMS unchanged after every run" "before: $before / after: $after"
 
+echo "Ctrl-C (GENBREAK=n raises INT 23h through GEN's vector at the n-th check):"
+boot brk -- "GEN.EXE /INFO" "SET GENBREAK=5" "$gen /N:40 /T:0 /STATS" "SET GENBREAK=" "GEN.EXE /INFO"
+expect_el 3 6 "Ctrl-C during generation"
+expect_err 3 "^GEN: interrupted" "Ctrl-C is reported in one line"
+no_leaks "no leaks after Ctrl-C"
+before=$(grep -E '^XMS:' "$run/OUT1.TXT"); after=$(grep -E '^XMS:' "$run/OUT5.TXT")
+[ -n "$before" ] && [ "$before" = "$after" ] && pass "free XMS unchanged after Ctrl-C" \
+    || fail "free XMS unchanged after Ctrl-C" "before: $before / after: $after"
+
 echo "DOS generation tests (no XMS, conventional memory only):"
 boot gen-noxms --no-xms -- "$gen /N:40 /T:0 /IDS /STATS"
 expect_el 1 0 "generation without XMS"

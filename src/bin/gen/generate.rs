@@ -173,6 +173,7 @@ fn run_model<L: LayerSource>(
 
 fn interrupted() -> Result<(), u8> {
     if brk::requested() {
+        console::stdout().bytes(b"\r\n"); // end the text's line
         return Err(err(exit_code::INTERRUPTED, b"", &"interrupted"));
     }
     Ok(())
