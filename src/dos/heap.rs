@@ -11,7 +11,7 @@ use core::cell::UnsafeCell;
 use core::panic::Location;
 
 /// Live blocks the tracker can hold (each record costs 20 bytes of the 64 KB segment).
-const RECORDS: usize = 256;
+pub const RECORDS: usize = 256;
 
 struct State {
     free: FreeList<64>,

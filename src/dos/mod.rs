@@ -99,15 +99,26 @@ pub fn fail(code: u8, message: &str) -> ! {
 /// that, and it becomes the out-of-memory exit with the tag, size and budget.
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo) -> ! {
-    if let Some(crate::mem::TrackError::OverBudget { tag, bytes, in_use, limit }) = heap::last_failure() {
-        let _ = writeln!(
-            console::stderr(),
-            "GEN: out of memory: {tag} needs {} KB, {} of {} KB in use\r",
-            bytes.div_ceil(1024),
-            in_use / 1024,
-            limit / 1024
-        );
-        exit(exit_code::OUT_OF_MEMORY)
+    match heap::last_failure() {
+        Some(crate::mem::TrackError::OverBudget { tag, bytes, in_use, limit }) => {
+            let _ = writeln!(
+                console::stderr(),
+                "GEN: out of memory: {tag} needs {} KB, {} of {} KB in use\r",
+                bytes.div_ceil(1024),
+                in_use / 1024,
+                limit / 1024
+            );
+            exit(exit_code::OUT_OF_MEMORY)
+        }
+        Some(crate::mem::TrackError::TableFull { tag, bytes }) => {
+            let _ = writeln!(
+                console::stderr(),
+                "GEN: out of memory: the accounting table is full ({} live blocks); {tag} asked for {bytes} bytes\r",
+                heap::RECORDS
+            );
+            exit(exit_code::OUT_OF_MEMORY)
+        }
+        None => {}
     }
     fail(exit_code::INTERNAL, "internal error (please report)")
 }
