@@ -3,7 +3,7 @@
 //! layers streamed from the file, else the token embedding / output head streamed by rows
 //! too — at the largest context that fits (halving it down to `MIN_CTX`). If nothing
 //! fits, the plan says how much would have been needed.
-use super::layers::HEAD_CHUNK_ROWS;
+use super::streamed::HEAD_CHUNK_ROWS;
 use super::{KvCache, RunState};
 use crate::format::{Header, SectionId};
 
