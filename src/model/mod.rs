@@ -16,7 +16,7 @@ pub use forward::Model;
 pub use generate::Generator;
 pub use kv_cache::KvCache;
 pub use layers::{LayerSource, Resident};
-pub use row_chunks::{row_bytes, rows_per_chunk};
+pub use row_chunks::{chunk_rows, row_bytes, rows_per_chunk};
 pub use streamed::{StreamOptions, Streamed};
 pub use plan::{plan, DoesNotFit, MemoryPlan, Mode, PlanInput};
 pub use state::RunState;

@@ -4,7 +4,7 @@
 //! sections they come from are verified once, when the stream opens.
 use super::layers::bias_of;
 use super::ModelError;
-use crate::format::{LayerPart, LayerWeights, MatrixId, MatrixInfo, ModelReader, SectionId};
+use crate::format::{LayerPart, LayerWeights, MatrixId, MatrixInfo, ModelConfig, ModelReader, SectionId};
 use crate::math::{matvec, ActQ, MathError, QMatrix};
 use crate::mem::MatrixPool;
 use alloc::vec::Vec;
@@ -22,6 +22,15 @@ pub fn row_bytes(cols: usize, group: usize) -> usize {
 /// Rows per chunk so that a chunk stays within `bound` bytes (at least one row).
 pub fn rows_per_chunk(bound: usize, cols: usize, group: usize) -> usize {
     (bound / row_bytes(cols, group).max(1)).max(1)
+}
+
+/// Rows per chunk of the model's matrices `cols` wide: within `bound` bytes, and no more
+/// than the tallest of them has (a larger buffer would never fill).
+pub fn chunk_rows(bound: usize, cols: usize, c: &ModelConfig) -> usize {
+    let (d, f, vocab) = (c.embed_dim as usize, c.ffn_dim as usize, c.vocab_size as usize);
+    // (d, f) is ffn_out; (3d | d | f | vocab, d) are qkv, attn_out, ffn_in and the head.
+    let tallest = if cols == d { (3 * d).max(f).max(vocab) } else { d };
+    rows_per_chunk(bound, cols, c.group_size as usize).min(tallest)
 }
 
 /// The model file, the pool its weight buffers come from, and the bytes read so far.
@@ -129,10 +138,9 @@ impl RowLayers {
         x: &ActQ,
         out: &mut [i32],
     ) -> Result<(), ModelError> {
-        let bound = self.chunk_bytes;
         let info = *self.infos.get(layer).and_then(|m| m.get(part as usize)).ok_or(ModelError::WrongPart(part))?;
+        let rows = chunk_rows(self.chunk_bytes, info.cols() as usize, file.reader.config());
         let bias = bias_of(self.vectors(file, layer)?, part)?;
-        let rows = rows_per_chunk(bound, info.cols() as usize, info.group() as usize);
         file.chunked_matvec(&info, rows, x, Some(bias), out)
     }
 }

@@ -3,7 +3,7 @@
 //! layer's norms and biases with its matrices by chunks of rows (`row_chunks`); and
 //! optionally the token embedding (a row per lookup) and output head (chunks of rows).
 use super::layers::{layer_matvec, matrix_mut, norm_of, LayerSource, MATRIX_PARTS};
-use super::row_chunks::{rows_per_chunk, PooledReader, RowLayers};
+use super::row_chunks::{chunk_rows, PooledReader, RowLayers};
 use super::ModelError;
 use crate::format::layout::RecordShape;
 use crate::format::weights::empty_matrix;
@@ -66,8 +66,8 @@ impl<R: Read + Seek> Streamed<R> {
                 verified += h.output.length as u64;
                 reader.matrix_info(MatrixId::Output)?
             };
-            let (d, g) = (h.config.embed_dim as usize, h.config.group_size as usize);
-            let chunk_rows = opts.row_chunk_bytes.map_or(HEAD_CHUNK_ROWS, |b| rows_per_chunk(b, d, g));
+            let d = h.config.embed_dim as usize;
+            let chunk_rows = opts.row_chunk_bytes.map_or(HEAD_CHUNK_ROWS, |b| chunk_rows(b, d, &h.config));
             Some(HeadStream { embed, output, chunk_rows })
         } else {
             None
