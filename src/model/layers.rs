@@ -79,7 +79,12 @@ pub(crate) fn matrix_mut(w: &mut LayerWeights, part: LayerPart) -> Result<&mut Q
 }
 
 /// Matrix `part` of a layer in memory, times `x`, plus its bias.
-pub(crate) fn layer_matvec(w: &LayerWeights, part: LayerPart, x: &ActQ, out: &mut [i32]) -> Result<(), ModelError> {
+pub(crate) fn layer_matvec(
+    w: &LayerWeights,
+    part: LayerPart,
+    x: &ActQ,
+    out: &mut [i32],
+) -> Result<(), ModelError> {
     let LayerRecord::Matrix(m) = w.record(part) else {
         return Err(ModelError::WrongPart(part));
     };

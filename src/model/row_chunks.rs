@@ -44,7 +44,12 @@ impl<R: Read + Seek> PooledReader<R> {
     /// Rows `rows` of the matrix at `info`, in a pooled buffer (give it back to `pool`)
     /// with room for `room` rows: every chunk of a matrix, the last one included, asks
     /// the pool for the same size, so each row width costs one buffer.
-    pub fn read_rows(&mut self, info: &MatrixInfo, rows: Range<usize>, room: usize) -> Result<QMatrix, ModelError> {
+    pub fn read_rows(
+        &mut self,
+        info: &MatrixInfo,
+        rows: Range<usize>,
+        room: usize,
+    ) -> Result<QMatrix, ModelError> {
         let n = rows.len().max(room);
         let (cols, groups) = (info.cols() as usize, info.groups_per_row() as usize);
         let mut m = self.pool.acquire(n * cols, n * groups)?;
@@ -95,7 +100,10 @@ pub(super) struct RowLayers {
 impl RowLayers {
     /// Verifies every layer section once and locates its matrices; also returns the
     /// bytes verified.
-    pub fn open<R: Read + Seek>(r: &mut ModelReader<R>, chunk_bytes: usize) -> Result<(RowLayers, u64), ModelError> {
+    pub fn open<R: Read + Seek>(
+        r: &mut ModelReader<R>,
+        chunk_bytes: usize,
+    ) -> Result<(RowLayers, u64), ModelError> {
         let n = r.config().num_layers as usize;
         let mut infos = Vec::with_capacity(n);
         let mut verified = 0;
@@ -138,7 +146,8 @@ impl RowLayers {
         x: &ActQ,
         out: &mut [i32],
     ) -> Result<(), ModelError> {
-        let info = *self.infos.get(layer).and_then(|m| m.get(part as usize)).ok_or(ModelError::WrongPart(part))?;
+        file.reader.header().layer(layer)?;
+        let info = *self.infos[layer].get(part as usize).ok_or(ModelError::WrongPart(part))?;
         let rows = chunk_rows(self.chunk_bytes, info.cols() as usize, file.reader.config());
         let bias = bias_of(self.vectors(file, layer)?, part)?;
         file.chunked_matvec(&info, rows, x, Some(bias), out)

@@ -26,7 +26,8 @@ fn header_for(c: ModelConfig, tokenizer_len: u32) -> Header {
     for l in layers.iter_mut().take(c.num_layers as usize) {
         *l = next(layout::layer_section_size(&c).unwrap());
     }
-    let h = Header { config: c, file_length: at as u32, tokenizer, embed, pos_embed, final_norm, output, layers };
+    let file_length = at as u32;
+    let h = Header { config: c, file_length, tokenizer, embed, pos_embed, final_norm, output, layers };
     h.validate(at).unwrap();
     h
 }
