@@ -1,12 +1,16 @@
 //! The integer engine gives the same logits whatever the memory plan: all weights
-//! resident, layers streamed, or layers + embedding/output head streamed by rows.
+//! resident, layers streamed, layers + embedding/output head streamed by rows, or layer
+//! matrices streamed by row chunks of any size.
 
 use std::path::Path;
 
 use gpt2dos::convert::{load_hf_dir, quantize_model, tokenizer_section};
-use gpt2dos::format::{write_model, MemFile, ModelReader};
-use gpt2dos::model::{KvCache, LayerSource, Model, RunState};
+use gpt2dos::format::{write_model, FormatError, MemFile, ModelReader, SectionId};
+use gpt2dos::model::{row_bytes, KvCache, LayerSource, Model, ModelError, RunState, StreamOptions};
 use indicatif::ProgressBar;
+
+const FIXTURES: [&str; 2] = ["tiny_2l_64d_2h", "small_3l_128d_4h_untied"];
+const TOKENS: [u32; 8] = [5, 77, 3, 120, 9, 9, 41, 200];
 
 fn model_file(name: &str) -> Vec<u8> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/hf").join(name);
@@ -16,7 +20,7 @@ fn model_file(name: &str) -> Vec<u8> {
     write_model(&weights).unwrap()
 }
 
-fn all_logits<L: LayerSource>(mut m: Model<L>, tokens: &[u32]) -> Vec<Vec<i32>> {
+fn all_logits<L: LayerSource>(m: &mut Model<L>, tokens: &[u32]) -> Vec<Vec<i32>> {
     let c = m.config;
     let mut cache = KvCache::new(c.num_layers as usize, c.n_ctx as usize, c.embed_dim as usize, c.num_heads as usize);
     let mut s = RunState::new(&c, c.n_ctx as usize).unwrap();
@@ -29,18 +33,72 @@ fn all_logits<L: LayerSource>(mut m: Model<L>, tokens: &[u32]) -> Vec<Vec<i32>> 
         .collect()
 }
 
+fn resident_logits(bytes: &[u8]) -> Vec<Vec<i32>> {
+    let weights = ModelReader::open(MemFile::new(bytes)).unwrap().read_weights().unwrap();
+    let (mut resident, _) = Model::resident(weights);
+    all_logits(&mut resident, &TOKENS)
+}
+
 #[test]
 fn every_plan_gives_identical_logits() {
-    for name in ["tiny_2l_64d_2h", "small_3l_128d_4h_untied"] {
+    for name in FIXTURES {
         let bytes = model_file(name);
-        let tokens = [5u32, 77, 3, 120, 9, 9, 41, 200];
-        let weights = ModelReader::open(MemFile::new(&bytes)).unwrap().read_weights().unwrap();
-        let (resident, _) = Model::resident(weights);
-        let expected = all_logits(resident, &tokens);
+        let expected = resident_logits(&bytes);
         for stream_head in [false, true] {
             let reader = ModelReader::open(MemFile::new(&bytes)).unwrap();
-            let (streamed, _) = Model::streamed(reader, stream_head).unwrap();
-            assert_eq!(all_logits(streamed, &tokens), expected, "{name}, stream_head {stream_head}");
+            let (mut streamed, _) = Model::streamed(reader, stream_head).unwrap();
+            assert_eq!(all_logits(&mut streamed, &TOKENS), expected, "{name}, stream_head {stream_head}");
+            // Each layer load gives its four matrices back to the pool and takes them
+            // again: only the first load (and the first head chunk / embedding row) miss.
+            let s = streamed.layers.pool_stats().unwrap();
+            let loads = (TOKENS.len() * streamed.config.num_layers as usize) as u64;
+            assert!(s.misses <= 6, "{name}: {s:?}");
+            assert!(s.exact_hits >= 4 * (loads - 1), "{name}: {s:?}");
+            assert_eq!(s.compactions, 0);
         }
     }
+}
+
+#[test]
+fn row_chunks_of_any_size_give_identical_logits() {
+    for name in FIXTURES {
+        let bytes = model_file(name);
+        let expected = resident_logits(&bytes);
+        let c = *ModelReader::open(MemFile::new(&bytes)).unwrap().config();
+        let (d, f, g) = (c.embed_dim as usize, c.ffn_dim as usize, c.group_size as usize);
+        let bounds = [
+            1,                                  // one row per chunk everywhere
+            7 * row_bytes(d, g),                // 7-row chunks of (·, d) matrices, leftovers
+            3 * row_bytes(f, g) + 5,            // 3-row chunks of (d, f), 12 or more of (·, d)
+            row_bytes(d, g) * c.vocab_size as usize, // whole matrices in one chunk
+        ];
+        for bound in bounds {
+            for head in [true, false] {
+                let reader = ModelReader::open(MemFile::new(&bytes)).unwrap();
+                let opts = StreamOptions { head, row_chunk_bytes: Some(bound) };
+                let (mut m, _) = Model::streamed_with(reader, opts).unwrap();
+                assert_eq!(all_logits(&mut m, &TOKENS), expected, "{name}, bound {bound}, head {head}");
+                // Full chunks of the two row widths and one embedding row: everything
+                // else is served from the pool, however many tokens run.
+                let s = m.layers.pool_stats().unwrap();
+                assert!(s.misses <= 3, "{name}, bound {bound}: {s:?}");
+                assert!(s.hit_rate_percent() >= 90, "{name}, bound {bound}: {s:?}");
+                assert!(s.peak_cached_bytes <= 2 * bound.max(row_bytes(f, g)) + row_bytes(d, g), "{s:?}");
+                assert!(m.layers.bytes_verified() > 0);
+            }
+        }
+    }
+}
+
+#[test]
+fn row_streaming_checks_every_layer_when_it_opens() {
+    let mut bytes = model_file(FIXTURES[0]);
+    let h = ModelReader::open(MemFile::new(&bytes)).unwrap().header().clone();
+    let last = h.config.num_layers - 1;
+    let s = h.layers[last as usize];
+    bytes[(s.offset + s.length / 2) as usize] ^= 0x40;
+    let opts = StreamOptions { head: true, row_chunk_bytes: Some(4096) };
+    let err = Model::streamed_with(ModelReader::open(MemFile::new(&bytes)).unwrap(), opts).err().unwrap();
+    let ModelError::Format(FormatError::SectionChecksum { section, .. }) = err else { panic!("{err:?}") };
+    assert_eq!(section, SectionId::Layer(last));
 }

@@ -128,6 +128,29 @@ impl<R: Read + Seek> ModelReader<R> {
         })
     }
 
+    /// Reads only the norms and biases of layer `i` into `out` (its matrices are left
+    /// alone), for row-chunk streaming; returns the bytes read. Not CRC-checked: verify
+    /// the section once with `verify_section`.
+    pub fn read_layer_vectors_into(&mut self, i: usize, out: &mut LayerWeights) -> Result<u64, FormatError> {
+        let section = self.header.layer(i)?;
+        let c = self.header.config;
+        let id = SectionId::Layer(i as u32);
+        let table = self.layer_table(i)?;
+        let mut bytes = LAYER_TABLE_SIZE;
+        for part in LayerPart::ALL {
+            if let RecordShape::Matrix { .. } = part.shape(&c) {
+                continue;
+            }
+            let offset = table.offset(part);
+            // The table was checked to tile the section, so the record lies inside it.
+            let rest = Section { offset, length: section.end().saturating_sub(offset as u64) as u32, crc: 0 };
+            let mut sr = SectionReader::start(&mut self.io, id, rest)?;
+            read_part(&mut sr, &c, offset, part, out, &mut self.allocated)?;
+            bytes += part.record_size(&c).unwrap_or(0);
+        }
+        Ok(bytes)
+    }
+
     /// The whole model, every section checked.
     pub fn read_weights(&mut self) -> Result<ModelWeights, FormatError> {
         let n = self.header.config.num_layers as usize;

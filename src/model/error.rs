@@ -1,5 +1,6 @@
-use crate::format::FormatError;
+use crate::format::{FormatError, LayerPart};
 use crate::math::MathError;
+use crate::mem::PoolError;
 use crate::sample::SampleError;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,6 +14,10 @@ pub enum ModelError {
     Position(usize),
     /// A weight was asked of the stream that the plan keeps in memory (a bug).
     NotStreamed,
+    /// A layer part asked for as the wrong kind (a matrix that is a norm...: a bug).
+    WrongPart(LayerPart),
+    /// A streamed weight buffer could not be allocated, even after dropping the pool.
+    OutOfMemory(PoolError),
 }
 
 impl From<FormatError> for ModelError {
@@ -23,6 +28,11 @@ impl From<FormatError> for ModelError {
 impl From<MathError> for ModelError {
     fn from(e: MathError) -> Self {
         ModelError::Math(e)
+    }
+}
+impl From<PoolError> for ModelError {
+    fn from(e: PoolError) -> Self {
+        ModelError::OutOfMemory(e)
     }
 }
 impl From<SampleError> for ModelError {
@@ -40,6 +50,8 @@ impl core::fmt::Display for ModelError {
             ModelError::Token(t) => write!(f, "token id {t} outside the vocabulary"),
             ModelError::Position(p) => write!(f, "position {p} past the context length"),
             ModelError::NotStreamed => write!(f, "weights not streamed"),
+            ModelError::WrongPart(p) => write!(f, "layer part {} asked as the wrong kind", p.name()),
+            ModelError::OutOfMemory(e) => write!(f, "{e}"),
         }
     }
 }

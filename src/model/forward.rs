@@ -1,8 +1,8 @@
 //! The forward pass, one token at a time, in integers only (reads like the math):
 //! embed → per layer [LN → qkv → attention → out → residual → LN → FFN → residual]
 //! → final LN → logits.
-use super::{KvCache, LayerSource, ModelError, Resident, RunState, Streamed};
-use crate::format::{ModelConfig, ModelReader, ModelWeights, NormParams};
+use super::{KvCache, LayerSource, ModelError, Resident, RunState, StreamOptions, Streamed};
+use crate::format::{LayerPart, ModelConfig, ModelReader, ModelWeights, NormParams};
 use crate::math::fixed::add_in_place;
 use crate::math::{
     attn_mix, attn_scores, gelu_in_place, inv_sqrt_q30, layer_norm, matvec, mul_q30_in_place,
@@ -42,16 +42,24 @@ impl<R: Read + Seek> Model<Streamed<R>> {
     /// Layers stream from the file; so do the embedding and output head rows when
     /// `stream_head`, else they are loaded.
     pub fn streamed(
-        mut reader: ModelReader<R>,
+        reader: ModelReader<R>,
         stream_head: bool,
+    ) -> Result<(Model<Streamed<R>>, Vec<u8>), ModelError> {
+        Self::streamed_with(reader, StreamOptions { head: stream_head, row_chunk_bytes: None })
+    }
+
+    /// Layers stream whole or by row chunks, with or without the embedding / head.
+    pub fn streamed_with(
+        mut reader: ModelReader<R>,
+        opts: StreamOptions,
     ) -> Result<(Model<Streamed<R>>, Vec<u8>), ModelError> {
         let tokenizer = reader.read_tokenizer()?;
         let config = *reader.config();
         let pos_embed = reader.read_pos_embed()?;
         let final_norm = reader.read_final_norm()?;
         let (embed, output) =
-            if stream_head { (None, None) } else { (Some(reader.read_embed()?), reader.read_output()?) };
-        let layers = Streamed::new(reader, stream_head)?;
+            if opts.head { (None, None) } else { (Some(reader.read_embed()?), reader.read_output()?) };
+        let layers = Streamed::new(reader, opts)?;
         Ok((Model { config, embed, pos_embed, final_norm, output, layers }, tokenizer))
     }
 }
@@ -80,11 +88,11 @@ impl<L: LayerSource> Model<L> {
 
         let q_scale = inv_sqrt_q30(hd as u32);
         for l in 0..c.num_layers as usize {
-            let w = self.layers.layer(l)?;
             // Attention: qkv = W_qkv · LN1(x) + b   (3d,)
-            layer_norm(&s.x, &w.norm1.gain, &w.norm1.bias, c.layer_norm_eps, &mut s.xn)?;
+            let n1 = self.layers.norm(l, LayerPart::Norm1)?;
+            layer_norm(&s.x, &n1.gain, &n1.bias, c.layer_norm_eps, &mut s.xn)?;
             s.xq.quantize(&s.xn)?;
-            matvec(w.attn_qkv.view(), &s.xq, Some(&w.qkv_bias), &mut s.qkv)?;
+            self.layers.matvec(l, LayerPart::AttnQkv, &s.xq, &mut s.qkv)?;
             let (q, kv) = s.qkv.split_at_mut(d);
             cache.store(l, &kv[..d], &kv[d..])?;
             mul_q30_in_place(q, q_scale);
@@ -98,15 +106,16 @@ impl<L: LayerSource> Model<L> {
             }
             // x += W_out · att + b
             s.xq.quantize(&s.att)?;
-            matvec(w.attn_out.view(), &s.xq, Some(&w.attn_out_bias), &mut s.delta)?;
+            self.layers.matvec(l, LayerPart::AttnOut, &s.xq, &mut s.delta)?;
             add_in_place(&mut s.x, &s.delta);
             // FFN: x += W2 · gelu(W1 · LN2(x) + b1) + b2
-            layer_norm(&s.x, &w.norm2.gain, &w.norm2.bias, c.layer_norm_eps, &mut s.xn)?;
+            let n2 = self.layers.norm(l, LayerPart::Norm2)?;
+            layer_norm(&s.x, &n2.gain, &n2.bias, c.layer_norm_eps, &mut s.xn)?;
             s.xq.quantize(&s.xn)?;
-            matvec(w.ffn_in.view(), &s.xq, Some(&w.ffn_in_bias), &mut s.hidden)?;
+            self.layers.matvec(l, LayerPart::FfnIn, &s.xq, &mut s.hidden)?;
             gelu_in_place(&mut s.hidden);
             s.hq.quantize(&s.hidden)?;
-            matvec(w.ffn_out.view(), &s.hq, Some(&w.ffn_out_bias), &mut s.delta)?;
+            self.layers.matvec(l, LayerPart::FfnOut, &s.hq, &mut s.delta)?;
             add_in_place(&mut s.x, &s.delta);
         }
         cache.advance();

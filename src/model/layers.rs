@@ -1,21 +1,30 @@
-//! Where a forward pass gets its weights: all in memory, or read from the file into
-//! reused buffers when RAM is short — one layer at a time, and, when even the token
-//! embedding / output head does not fit, their rows (one row per lookup, chunks of rows
-//! for the logits).
+//! Where a forward pass gets its weights. It asks its source for each matvec and for
+//! each LayerNorm's parameters, so a source may hold every weight (`Resident`), one layer,
+//! or only a layer's norms and biases with its matrices read by rows (`Streamed`).
 use super::ModelError;
-use crate::format::{LayerWeights, MatrixId, MatrixInfo, ModelReader, SectionId};
+use crate::format::{LayerPart, LayerRecord, LayerWeights, NormParams};
 use crate::math::{matvec, ActQ, QMatrix};
+use crate::mem::PoolStats;
 use alloc::vec::Vec;
-use embedded_io::{Read, Seek};
 
-/// Output-head rows read per chunk when the head streams.
-pub const HEAD_CHUNK_ROWS: usize = 512;
+/// The four matrices of a layer; `part as usize` is their index here.
+pub const MATRIX_PARTS: [LayerPart; 4] =
+    [LayerPart::AttnQkv, LayerPart::AttnOut, LayerPart::FfnIn, LayerPart::FfnOut];
 
 pub trait LayerSource {
-    fn layer(&mut self, i: usize) -> Result<&LayerWeights, ModelError>;
+    /// LayerNorm `part` (`Norm1` or `Norm2`) of layer `layer`.
+    fn norm(&mut self, layer: usize, part: LayerPart) -> Result<&NormParams, ModelError>;
+    /// `out = W · x + b` for matrix `part` of layer `layer`, with that matrix's bias (the
+    /// source adds it: the kernel rounds once with the bias in, and the caller could not
+    /// borrow the bias from a source it lends mutably).
+    fn matvec(&mut self, layer: usize, part: LayerPart, x: &ActQ, out: &mut [i32]) -> Result<(), ModelError>;
     /// Bytes read from the file so far for weights (0 when resident).
     fn bytes_streamed(&self) -> u64 {
         0
+    }
+    /// Reuse of streamed weight buffers (None when nothing streams).
+    fn pool_stats(&self) -> Option<PoolStats> {
+        None
     }
     /// Row `token` of the token embedding, when it is not in memory.
     fn embed_row(&mut self, _token: usize, _out: &mut [i32]) -> Result<(), ModelError> {
@@ -31,101 +40,53 @@ pub trait LayerSource {
 pub struct Resident(pub Vec<LayerWeights>);
 
 impl LayerSource for Resident {
-    fn layer(&mut self, i: usize) -> Result<&LayerWeights, ModelError> {
-        Ok(&self.0[i])
+    fn norm(&mut self, layer: usize, part: LayerPart) -> Result<&NormParams, ModelError> {
+        norm_of(&self.0[layer], part)
+    }
+
+    fn matvec(&mut self, layer: usize, part: LayerPart, x: &ActQ, out: &mut [i32]) -> Result<(), ModelError> {
+        layer_matvec(&self.0[layer], part, x, out)
     }
 }
 
-/// Layers read on demand into one buffer (each layer's CRC checked on every read);
-/// optionally the embedding and output head too, by rows.
-pub struct Streamed<R> {
-    reader: ModelReader<R>,
-    buf: LayerWeights,
-    loaded: Option<usize>,
-    streamed: u64,
-    head: Option<HeadStream>,
-}
-
-struct HeadStream {
-    embed: MatrixInfo,
-    output: MatrixInfo,
-    rows: QMatrix,
-}
-
-impl<R: Read + Seek> Streamed<R> {
-    /// `stream_head`: also leave the token embedding and output head on disk (their
-    /// sections are CRC-checked once here, rows are read per token).
-    pub fn new(mut reader: ModelReader<R>, stream_head: bool) -> Result<Self, ModelError> {
-        let head = if stream_head {
-            let h = reader.header().clone();
-            reader.verify_section(SectionId::Embed, h.embed)?;
-            let embed = reader.matrix_info(MatrixId::Embed)?;
-            let output = if h.config.tied_output {
-                embed
-            } else {
-                reader.verify_section(SectionId::Output, h.output)?;
-                reader.matrix_info(MatrixId::Output)?
-            };
-            Some(HeadStream { embed, output, rows: crate::format::weights::empty_matrix() })
-        } else {
-            None
-        };
-        Ok(Streamed { reader, buf: LayerWeights::empty(), loaded: None, streamed: 0, head })
-    }
-
-    pub fn reader(&mut self) -> &mut ModelReader<R> {
-        &mut self.reader
-    }
-
-    fn read_rows(&mut self, which: Which, rows: core::ops::Range<usize>) -> Result<(), ModelError> {
-        let h = self.head.as_mut().ok_or(ModelError::NotStreamed)?;
-        let info = match which {
-            Which::Embed => h.embed,
-            Which::Output => h.output,
-        };
-        self.reader.read_matrix_rows(&info, rows, &mut h.rows)?;
-        self.streamed += (h.rows.q.len() + 2 * h.rows.scales.len()) as u64;
-        Ok(())
+pub(crate) fn norm_of(w: &LayerWeights, part: LayerPart) -> Result<&NormParams, ModelError> {
+    match w.record(part) {
+        LayerRecord::Norm(n) => Ok(n),
+        _ => Err(ModelError::WrongPart(part)),
     }
 }
 
-#[derive(Clone, Copy)]
-enum Which {
-    Embed,
-    Output,
+/// The bias added to the output of matrix `part`.
+pub(crate) fn bias_of(w: &LayerWeights, part: LayerPart) -> Result<&[i32], ModelError> {
+    let bias = match part {
+        LayerPart::AttnQkv => &w.qkv_bias,
+        LayerPart::AttnOut => &w.attn_out_bias,
+        LayerPart::FfnIn => &w.ffn_in_bias,
+        LayerPart::FfnOut => &w.ffn_out_bias,
+        _ => return Err(ModelError::WrongPart(part)),
+    };
+    Ok(bias)
 }
 
-impl<R: Read + Seek> LayerSource for Streamed<R> {
-    fn layer(&mut self, i: usize) -> Result<&LayerWeights, ModelError> {
-        if self.loaded != Some(i) {
-            self.loaded = None;
-            self.reader.read_layer_into(i, &mut self.buf)?;
-            self.streamed += self.reader.header().layer(i)?.length as u64;
-            self.loaded = Some(i);
-        }
-        Ok(&self.buf)
+pub(crate) fn matrix_mut(w: &mut LayerWeights, part: LayerPart) -> Result<&mut QMatrix, ModelError> {
+    match part {
+        LayerPart::AttnQkv => Ok(&mut w.attn_qkv),
+        LayerPart::AttnOut => Ok(&mut w.attn_out),
+        LayerPart::FfnIn => Ok(&mut w.ffn_in),
+        LayerPart::FfnOut => Ok(&mut w.ffn_out),
+        _ => Err(ModelError::WrongPart(part)),
     }
+}
 
-    fn bytes_streamed(&self) -> u64 {
-        self.streamed
-    }
-
-    fn embed_row(&mut self, token: usize, out: &mut [i32]) -> Result<(), ModelError> {
-        self.read_rows(Which::Embed, token..token + 1)?;
-        let h = self.head.as_ref().ok_or(ModelError::NotStreamed)?;
-        Ok(h.rows.view().row_q16(0, out)?)
-    }
-
-    fn head_matvec(&mut self, x: &ActQ, out: &mut [i32]) -> Result<(), ModelError> {
-        let total = out.len();
-        let mut start = 0;
-        while start < total {
-            let end = (start + HEAD_CHUNK_ROWS).min(total);
-            self.read_rows(Which::Output, start..end)?;
-            let h = self.head.as_ref().ok_or(ModelError::NotStreamed)?;
-            matvec(h.rows.view(), x, None, &mut out[start..end])?;
-            start = end;
-        }
-        Ok(())
-    }
+/// Matrix `part` of a layer in memory, times `x`, plus its bias.
+pub(crate) fn layer_matvec(
+    w: &LayerWeights,
+    part: LayerPart,
+    x: &ActQ,
+    out: &mut [i32],
+) -> Result<(), ModelError> {
+    let LayerRecord::Matrix(m) = w.record(part) else {
+        return Err(ModelError::WrongPart(part));
+    };
+    Ok(matvec(m.view(), x, Some(bias_of(w, part)?), out)?)
 }

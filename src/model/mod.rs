@@ -1,4 +1,5 @@
-//! The integer GPT-2: forward pass, KV cache, layer sources (resident or streamed),
+//! The integer GPT-2: forward pass, KV cache, layer sources (resident, or streamed by
+//! layers or by row chunks through a matrix pool),
 //! generation with a sliding context window, and the memory plan.
 mod error;
 pub mod forward;
@@ -6,12 +7,16 @@ pub mod generate;
 pub mod kv_cache;
 pub mod layers;
 pub mod plan;
+mod row_chunks;
 pub mod state;
+pub mod streamed;
 
 pub use error::ModelError;
 pub use forward::Model;
 pub use generate::Generator;
 pub use kv_cache::KvCache;
-pub use layers::{LayerSource, Resident, Streamed};
+pub use layers::{LayerSource, Resident};
+pub use row_chunks::{chunk_rows, row_bytes, rows_per_chunk};
+pub use streamed::{StreamOptions, Streamed};
 pub use plan::{plan, DoesNotFit, MemoryPlan, Mode, PlanInput};
 pub use state::RunState;

@@ -1,16 +1,21 @@
 //! The memory plan: before anything big is allocated, estimate what each way of running
 //! needs and pick the first that fits 80 % of the budget — all weights resident, else
 //! layers streamed from the file, else the token embedding / output head streamed by rows
-//! too — at the largest context that fits (halving it down to `MIN_CTX`). If nothing
-//! fits, the plan says how much would have been needed.
-use super::layers::HEAD_CHUNK_ROWS;
+//! too, else layer matrices streamed by row chunks (largest chunk bound first) — at the
+//! largest context that fits (halving it down to `MIN_CTX`). If nothing fits, the plan
+//! says how much would have been needed.
+use super::row_chunks::{chunk_rows, row_bytes};
+use super::streamed::{StreamOptions, HEAD_CHUNK_ROWS};
 use super::{KvCache, RunState};
-use crate::format::{Header, SectionId};
+use crate::format::layout::RecordShape;
+use crate::format::{Header, LayerPart, MatrixInfo, SectionId};
 
 /// Share of the budget a plan may fill (the rest absorbs allocator slack).
 pub const PLAN_PERMILLE: u64 = 800;
 /// Smallest useful context window.
 pub const MIN_CTX: usize = 16;
+/// Row-chunk bounds tried for `StreamRows`, largest first: fewer reads and calls.
+pub const ROW_CHUNK_BOUNDS: [u32; 5] = [256 << 10, 128 << 10, 64 << 10, 32 << 10, 16 << 10];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -18,6 +23,9 @@ pub enum Mode {
     StreamLayers,
     /// Layers stream, and so do the token embedding / output head by rows.
     StreamAll,
+    /// As `StreamAll`, but layers are never whole in memory: their norms and biases are
+    /// read per layer, their matrices by chunks of rows of at most `chunk_bytes`.
+    StreamRows { chunk_bytes: u32 },
 }
 
 impl Mode {
@@ -26,7 +34,19 @@ impl Mode {
             Mode::Resident => "resident (all weights in memory)",
             Mode::StreamLayers => "layer streaming (one layer in memory, read per token)",
             Mode::StreamAll => "layer + head streaming (embedding and output head read by rows)",
+            Mode::StreamRows { .. } => "row streaming (layer matrices and head read in chunks of rows)",
         }
+    }
+
+    /// How the weights stream in this mode (None: all resident).
+    pub fn stream_options(self) -> Option<StreamOptions> {
+        let (head, row_chunk_bytes) = match self {
+            Mode::Resident => return None,
+            Mode::StreamLayers => (false, None),
+            Mode::StreamAll => (true, None),
+            Mode::StreamRows { chunk_bytes } => (true, Some(chunk_bytes as usize)),
+        };
+        Some(StreamOptions { head, row_chunk_bytes })
     }
 }
 
@@ -62,20 +82,18 @@ pub struct DoesNotFit {
     pub usable: u64,
 }
 
-pub fn plan(h: &Header, input: PlanInput) -> Result<MemoryPlan, DoesNotFit> {
+/// Every weights mode with the bytes it needs, in the order the plan tries them.
+pub fn weight_options(h: &Header) -> [(Mode, u64); 3 + ROW_CHUNK_BOUNDS.len()] {
     let c = h.config;
-    let usable = input.budget * PLAN_PERMILLE / 1000;
-    let (mut non_layer, mut layers, mut largest_layer, mut tokenizer) = (0u64, 0u64, 0u64, 0u64);
-    let mut head = 0u64;
+    let (mut non_layer, mut layers, mut largest_layer, mut head) = (0u64, 0u64, 0u64, 0u64);
     for (id, s) in h.sections() {
         let len = s.length as u64;
         match id {
-            SectionId::Tokenizer => tokenizer = len,
+            SectionId::Tokenizer | SectionId::Header => {}
             SectionId::Layer(_) => {
                 layers += len;
                 largest_layer = largest_layer.max(len);
             }
-            SectionId::Header => {}
             SectionId::Embed | SectionId::Output => {
                 non_layer += len;
                 head += len;
@@ -84,12 +102,39 @@ pub fn plan(h: &Header, input: PlanInput) -> Result<MemoryPlan, DoesNotFit> {
         }
     }
     let (resident, streamed) = (non_layer + layers, non_layer + largest_layer);
-    // One chunk of head rows: int8 weights and a u16 scale per group.
-    let d = c.embed_dim as u64;
-    let chunk = HEAD_CHUNK_ROWS as u64 * (d + 2 * d / c.group_size.max(1) as u64);
-    let all_streamed = streamed - head + chunk;
+    let (d, f, g) = (c.embed_dim as usize, c.ffn_dim as usize, c.group_size as usize);
+    // Chunks of head rows plus one embedding row (the pool keeps both).
+    let head_rows = (HEAD_CHUNK_ROWS + 1) * row_bytes(d, g);
+    let all_streamed = streamed - head + head_rows as u64;
+    // A layer's norms and biases, and where each layer's matrices lie.
+    let vectors: u64 = LayerPart::ALL
+        .iter()
+        .map(|p| match p.shape(&c) {
+            RecordShape::Matrix { .. } => 0,
+            RecordShape::Vector { len } => 4 * len as u64,
+            RecordShape::Norm { len } => 8 * len as u64,
+        })
+        .sum();
+    let infos = c.num_layers as u64 * core::mem::size_of::<[MatrixInfo; 4]>() as u64;
+    let by_rows = streamed - head - largest_layer + vectors + infos;
+    let mut options = [(Mode::Resident, resident); 3 + ROW_CHUNK_BOUNDS.len()];
+    options[1] = (Mode::StreamLayers, streamed);
+    options[2] = (Mode::StreamAll, all_streamed);
+    for (o, &bound) in options[3..].iter_mut().zip(&ROW_CHUNK_BOUNDS) {
+        // The pool holds one chunk buffer per row width (d and f) and an embedding row.
+        let b = bound as usize;
+        let chunks = chunk_rows(b, d, &c) * row_bytes(d, g) + chunk_rows(b, f, &c) * row_bytes(f, g);
+        *o = (Mode::StreamRows { chunk_bytes: bound }, by_rows + (chunks + row_bytes(d, g)) as u64);
+    }
+    options
+}
+
+pub fn plan(h: &Header, input: PlanInput) -> Result<MemoryPlan, DoesNotFit> {
+    let c = h.config;
+    let usable = input.budget * PLAN_PERMILLE / 1000;
+    let options = weight_options(h);
     // The section blob and the parsed tables live side by side while loading.
-    let tokenizer = tokenizer * 2;
+    let tokenizer = h.tokenizer.length as u64 * 2;
     let n_ctx = c.n_ctx as usize;
     let mut ctx = if input.want_ctx == 0 { n_ctx } else { input.want_ctx.min(n_ctx) };
     let make = |mode, ctx: usize, weights| {
@@ -105,18 +150,20 @@ pub fn plan(h: &Header, input: PlanInput) -> Result<MemoryPlan, DoesNotFit> {
         }
     };
     loop {
-        for (mode, weights) in
-            [(Mode::Resident, resident), (Mode::StreamLayers, streamed), (Mode::StreamAll, all_streamed)]
-        {
+        for (mode, weights) in options {
             let p = make(mode, ctx, weights);
             if p.total() <= usable {
                 return Ok(p);
             }
         }
         if ctx <= MIN_CTX.min(n_ctx) {
-            let needed = make(Mode::StreamAll, ctx, all_streamed).total();
+            let (mode, weights) = options[options.len() - 1];
+            let needed = make(mode, ctx, weights).total();
             return Err(DoesNotFit { needed, usable });
         }
         ctx = (ctx / 2).max(MIN_CTX.min(n_ctx));
     }
 }
+
+#[cfg(test)]
+mod tests;

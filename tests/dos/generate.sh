@@ -48,11 +48,12 @@ boot gen -- "GEN.EXE /INFO /M:U:\\SMALL.BIN" \
     "$gen /N:40 /T:0.8 /K:40 /TP:0.95 /RP:1.1 /S:7 /IDS" \
     "$gen /N:40 /T:0 /IDS /STATS /MEM:500" \
     "$gen /N:70 /T:0 /IDS /BENCH" \
-    "$gen /N:5 /MEM:100 /STATS" \
+    "$gen /N:5 /MEM:40 /STATS" \
     "GEN.EXE /M:U:\\TRUNC.BIN /P:x /STATS" "GEN.EXE /M:U:\\SIG.BIN /P:x /STATS" \
     "GEN.EXE /M:U:\\CRC.BIN /P:x /N:1 /STATS" "GEN.EXE /M:U:\\VER.BIN /P:x /STATS" \
     "GEN.EXE /M:U:\\NOPE.BIN /P:x /STATS" \
     "GEN.EXE /M:U:\\SMALL.BIN /F:U:\\PROMPT.TXT /N:40 /T:0 /IDS /O:T:\\GEN.TXT" \
+    "$gen /N:40 /T:0 /IDS /STATS /MEM:150" \
     "GEN.EXE /INFO"
 expect_out 1 "^Plan: +resident .*context 32 tokens \\(largest that fits\\)" "/INFO names the plan and the largest context"
 expect_el 2 0 "greedy generation"
@@ -78,10 +79,13 @@ expect_err 10 "version" "unknown version is named"
 expect_el 11 2 "missing model file"
 expect_err 11 "NOPE.BIN: file not found" "missing model file is named"
 expect_out 12 "$(ids_line "$greedy")" "prompt from /F gives the same ids"
+expect_out 13 "plan: row streaming.*chunks of at most 32 KB" "/MEM:150 forces row-chunk streaming"
+expect_out 13 "$(ids_line "$greedy")" "row-chunk streaming gives the same ids"
+expect_out 13 "pool: [0-9]+ exact \\+ [0-9]+ best-fit hits, [12] misses" "streamed buffers come from the matrix pool"
 grep -q "hello world" "$run/raw/GEN.TXT" 2>/dev/null && pass "/O writes the text to a file" \
     || fail "/O writes the text to a file"
 no_leaks "leak check at exit clean after every run, errors included"
-before=$(grep -E '^XMS:' "$run/OUT1.TXT"); after=$(grep -E '^XMS:' "$run/OUT13.TXT")
+before=$(grep -E '^XMS:' "$run/OUT1.TXT"); after=$(grep -E '^XMS:' "$run/OUT14.TXT")
 [ -n "$before" ] && [ "$before" = "$after" ] && pass "free XMS unchanged after every run, errors included" \
     || fail "free XMS unchanged after every run" "before: $before / after: $after"
 
@@ -119,9 +123,12 @@ if [ -f "$root/models/DEFAULT.BIN" ]; then
     dgreedy=$(host_ids models/DEFAULT.BIN "$dprompt" -n 30 -t 0) || exit 1
     dsampled=$(host_ids models/DEFAULT.BIN "$dprompt" -n 30 -s 3) || exit 1
     boot default -- "GEN.EXE /M:D:\\DEFAULT.BIN /P:\"$dprompt\" /N:30 /T:0 /IDS" \
-        "GEN.EXE /M:D:\\DEFAULT.BIN /P:\"$dprompt\" /N:30 /S:3 /IDS"
+        "GEN.EXE /M:D:\\DEFAULT.BIN /P:\"$dprompt\" /N:30 /S:3 /IDS" \
+        "GEN.EXE /M:D:\\DEFAULT.BIN /P:\"$dprompt\" /N:30 /T:0 /IDS /STATS /MEM:600"
     expect_out 1 "$(ids_line "$dgreedy")" "default model: greedy ids equal the host's"
     expect_out 2 "$(ids_line "$dsampled")" "default model: sampled ids equal the host's"
+    expect_out 3 "plan: row streaming.*context 256" "default model: /MEM:600 streams rows at the full context"
+    expect_out 3 "$(ids_line "$dgreedy")" "default model: row streaming gives the greedy ids"
 fi
 
 finish

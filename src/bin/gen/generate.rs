@@ -7,7 +7,8 @@ use embedded_io::Read as _;
 use gpt2dos::cli::Options;
 use gpt2dos::dos::{brk, console, exit_code, heap, timer, DosError, Handle};
 use gpt2dos::format::ModelReader;
-use gpt2dos::model::{plan, Generator, LayerSource, MemoryPlan, Mode, Model, PlanInput};
+use gpt2dos::mem::PoolStats;
+use gpt2dos::model::{plan, Generator, LayerSource, MemoryPlan, Mode, Model, ModelError, PlanInput};
 use gpt2dos::sample::SampleParams;
 use gpt2dos::tokenizer::cp437::{cp437_to_utf8, Utf8ToCp437};
 use gpt2dos::tokenizer::Tokenizer;
@@ -65,17 +66,28 @@ fn generate(o: &Options) -> Result<(), u8> {
         rep_penalty_milli: o.rep_penalty_milli.unwrap_or(d.rep_penalty_milli),
     };
     let seed = o.seed.unwrap_or(1) as u64;
-    let bad = |e: gpt2dos::model::ModelError| err(exit_code::BAD_MODEL, name, &Colon(e));
+    let bad = |e: ModelError| err(exit_code::BAD_MODEL, name, &Colon(e));
+    heap::set_tag("weights");
     match p.mode {
         Mode::Resident => {
-            heap::set_tag("weights");
             let w = reader.read_weights().map_err(|e| bad(e.into()))?;
             let (model, tok) = Model::resident(w);
             run_model(o, model, tok, &p, params, seed)
         }
-        Mode::StreamLayers | Mode::StreamAll => {
-            heap::set_tag("weights");
-            let (model, tok) = Model::streamed(reader, p.mode == Mode::StreamAll).map_err(bad)?;
+        Mode::StreamLayers | Mode::StreamAll | Mode::StreamRows { .. } => {
+            let opts = p.mode.stream_options().unwrap_or_default();
+            let start = timer::ticks();
+            let (model, tok) = Model::streamed_with(reader, opts).map_err(bad)?;
+            let verified = model.layers.bytes_verified();
+            if o.stats && verified > 0 {
+                let ms = timer::ticks_to_ms(timer::since(start));
+                let _ = write!(
+                    console::stdout(),
+                    "load: {} ms, {} KB of streamed sections CRC-checked once\r\n",
+                    ms,
+                    verified / 1024
+                );
+            }
             run_model(o, model, tok, &p, params, seed)
         }
     }
@@ -101,7 +113,10 @@ fn run_model<L: LayerSource>(
         return Err(err(exit_code::USAGE, b"", &"the prompt is empty (use /P:text or /F:file)"));
     }
     heap::set_tag("kv cache + scratch");
-    let internal = |e: gpt2dos::model::ModelError| err(exit_code::INTERNAL, b"", &e);
+    let internal = |e: ModelError| match e {
+        ModelError::OutOfMemory(_) => err(exit_code::OUT_OF_MEMORY, b"", &e),
+        _ => err(exit_code::INTERNAL, b"", &e),
+    };
     let mut g = Generator::new(model, p.ctx, params, seed).map_err(internal)?;
     heap::set_tag("generation");
     if heap::take_warning() {
@@ -166,7 +181,7 @@ fn run_model<L: LayerSource>(
         print_bench(ids.len() as u32, prompt_ticks, n, gen_ticks, g.slides);
     }
     if o.stats {
-        print_usage(g.model.layers.bytes_streamed());
+        print_usage(g.model.layers.bytes_streamed(), g.model.layers.pool_stats());
     }
     Ok(())
 }
@@ -210,10 +225,11 @@ fn read_prompt(o: &Options) -> Result<Vec<u8>, u8> {
 fn print_plan(p: &MemoryPlan, info: &heap::HeapInfo) {
     let _ = write!(
         console::stdout(),
-        "plan: {}, context {} tokens\r\n\
+        "plan: {}{}, context {} tokens\r\n\
          plan: weights {} KB + KV cache {} KB + scratch {} KB + tokenizer {} KB = {} KB of {} KB budget\r\n\
          memory: {} KB XMS + {} KB conventional\r\n",
         p.mode.name(),
+        ChunkBound(p.mode),
         p.ctx,
         p.weights / 1024,
         p.kv / 1024,
@@ -242,7 +258,7 @@ fn print_bench(prompt: u32, prompt_ticks: u32, n: u32, ticks: u32, slides: u32) 
     );
 }
 
-fn print_usage(streamed: u64) {
+fn print_usage(streamed: u64, pool: Option<PoolStats>) {
     let t = heap::tracker();
     let mut out = console::stdout();
     let _ = write!(
@@ -267,8 +283,32 @@ fn print_usage(streamed: u64) {
             p.bytes / 1024
         );
     }
+    if let Some(s) = pool {
+        let _ = write!(
+            out,
+            "pool: {} exact + {} best-fit hits, {} misses (hit rate {} %), {} compactions, {} KB cached (peak {} KB)\r\n",
+            s.exact_hits,
+            s.best_fit_hits,
+            s.misses,
+            s.hit_rate_percent(),
+            s.compactions,
+            s.cached_bytes / 1024,
+            s.peak_cached_bytes / 1024
+        );
+    }
     for r in t.top::<10>().iter() {
         let _ = write!(out, "  {:>8} bytes  {:<20} {}:{}\r\n", r.bytes, r.tag, r.site.file(), r.site.line());
+    }
+}
+
+/// ", chunks of at most N KB" for row streaming.
+struct ChunkBound(Mode);
+impl core::fmt::Display for ChunkBound {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            Mode::StreamRows { chunk_bytes } => write!(f, ", chunks of at most {} KB", chunk_bytes / 1024),
+            _ => Ok(()),
+        }
     }
 }
 

@@ -67,6 +67,28 @@ fn layers_stream_into_one_reused_buffer() {
 }
 
 #[test]
+fn layer_vectors_read_alone() {
+    let c = small_config(true);
+    let model = small_model(c, 6);
+    let bytes = write_model(&model).unwrap();
+    let mut r = open(&bytes).unwrap();
+    let mut buf = LayerWeights::empty();
+    for i in [1, 0, 2] {
+        let read = r.read_layer_vectors_into(i, &mut buf).unwrap();
+        let m = &model.layers[i];
+        assert_eq!((&buf.norm1, &buf.norm2), (&m.norm1, &m.norm2));
+        assert_eq!((&buf.qkv_bias, &buf.attn_out_bias), (&m.qkv_bias, &m.attn_out_bias));
+        assert_eq!((&buf.ffn_in_bias, &buf.ffn_out_bias), (&m.ffn_in_bias, &m.ffn_out_bias));
+        assert_eq!(buf.attn_qkv, empty_matrix(), "matrices are not read");
+        let matrices: u64 = [LayerPart::AttnQkv, LayerPart::AttnOut, LayerPart::FfnIn, LayerPart::FfnOut]
+            .iter()
+            .map(|p| p.record_size(&c).unwrap())
+            .sum();
+        assert_eq!(read + matrices, layout::layer_section_size(&c).unwrap());
+    }
+}
+
+#[test]
 fn row_chunks_equal_slices_of_the_full_matrix() {
     let model = small_model(small_config(false), 4);
     let bytes = write_model(&model).unwrap();
