@@ -47,6 +47,7 @@
 //! into one i32 multiplier.
 pub mod actquant;
 pub mod attention;
+pub mod attention_parts;
 mod dot;
 pub mod fixed;
 pub mod gelu;
@@ -59,6 +60,7 @@ mod tables;
 
 pub use actquant::{quantize_row, ActQ, MANT_MAX};
 pub use attention::{attn_mix, attn_scores, inv_sqrt_q30, kv_row_bytes, mul_q30_in_place, KvRows};
+pub use attention_parts::{mix_add, mix_finish, mix_shift, RowScales};
 pub use gelu::{gelu, gelu_in_place};
 pub use isqrt::isqrt_u64;
 pub use layernorm::{layer_norm, GPT2_LN_EPS_Q32};
