@@ -13,6 +13,8 @@ pub enum ModelError {
     Position(usize),
     /// A weight was asked of the stream that the plan keeps in memory (a bug).
     NotStreamed,
+    /// The spilled K/V cache's file failed (or, NotFound, a file mode got no file).
+    KvFile(embedded_io::ErrorKind),
 }
 
 impl From<FormatError> for ModelError {
@@ -40,6 +42,7 @@ impl core::fmt::Display for ModelError {
             ModelError::Token(t) => write!(f, "token id {t} outside the vocabulary"),
             ModelError::Position(p) => write!(f, "position {p} past the context length"),
             ModelError::NotStreamed => write!(f, "weights not streamed"),
+            ModelError::KvFile(kind) => write!(f, "KV cache file: {kind:?}"),
         }
     }
 }
