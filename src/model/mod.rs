@@ -7,6 +7,7 @@ pub mod generate;
 pub mod kv;
 pub mod layers;
 pub mod plan;
+mod plan_kv;
 pub mod state;
 
 pub use error::ModelError;

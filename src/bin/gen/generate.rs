@@ -7,7 +7,7 @@ use embedded_io::Read as _;
 use gpt2dos::cli::Options;
 use gpt2dos::dos::{brk, console, exit_code, heap, timer, DosError, Handle};
 use gpt2dos::format::ModelReader;
-use gpt2dos::model::{plan, Generator, LayerSource, MemoryPlan, Mode, Model, PlanInput};
+use gpt2dos::model::{plan, Generator, KvCache, KvShape, LayerSource, MemoryPlan, Mode, Model, PlanInput};
 use gpt2dos::sample::SampleParams;
 use gpt2dos::tokenizer::cp437::{cp437_to_utf8, Utf8ToCp437};
 use gpt2dos::tokenizer::Tokenizer;
@@ -39,7 +39,9 @@ fn generate(o: &Options) -> Result<(), u8> {
     let budget = o.mem_kb.map_or(u32::MAX, |kb| kb.saturating_mul(1024));
     let info = heap::init(budget);
     let want_ctx = o.ctx.unwrap_or(0) as usize;
-    let p = plan::plan(reader.header(), PlanInput { budget: info.total() as u64, want_ctx }).map_err(|f| {
+    // No KV cache file yet: without one the plan falls back to block-sparse attention.
+    let input = PlanInput { budget: info.total() as u64, want_ctx, can_spill: false };
+    let p = plan::plan(reader.header(), input).map_err(|f| {
         err(
             exit_code::OUT_OF_MEMORY,
             b"",
@@ -99,7 +101,8 @@ fn run_model<L: LayerSource>(
     }
     heap::set_tag("kv cache + scratch");
     let internal = |e: gpt2dos::model::ModelError| err(exit_code::INTERNAL, b"", &e);
-    let mut g = Generator::new(model, p.ctx, params, seed).map_err(internal)?;
+    let cache = KvCache::with_mode(KvShape::of(&model.config), p.ctx, p.kv_mode, None).map_err(internal)?;
+    let mut g = Generator::with_cache(model, cache, params, seed).map_err(internal)?;
     heap::set_tag("generation");
     if heap::take_warning() {
         let t = heap::tracker();
@@ -207,10 +210,14 @@ fn print_plan(p: &MemoryPlan, info: &heap::HeapInfo) {
     let _ = write!(
         console::stdout(),
         "plan: {}, context {} tokens\r\n\
+         plan: {}\r\n\
+         plan: because {}\r\n\
          plan: weights {} KB + KV cache {} KB + scratch {} KB + tokenizer {} KB = {} KB of {} KB budget\r\n\
          memory: {} KB XMS + {} KB conventional\r\n",
         p.mode.name(),
         p.ctx,
+        p.kv_mode,
+        p.kv_why,
         p.weights / 1024,
         p.kv / 1024,
         p.scratch / 1024,

@@ -53,9 +53,9 @@ impl KvMode {
     pub fn name(self) -> &'static str {
         match self {
             KvMode::Memory => "KV cache in memory, full attention",
-            KvMode::Spill => "KV cache spilled to disk, full attention (one read per layer)",
-            KvMode::Chunked { .. } => "KV cache spilled to disk, chunked attention",
-            KvMode::BlockSparse { .. } => "block-sparse attention (sink + recent blocks in memory)",
+            KvMode::Spill => "KV cache on disk, full attention (one read per layer)",
+            KvMode::Chunked { .. } => "KV cache on disk, chunked attention",
+            KvMode::BlockSparse { .. } => "block-sparse attention",
         }
     }
 
@@ -84,6 +84,20 @@ impl KvMode {
     /// Bytes of the file when full.
     pub fn file_bytes(self, s: KvShape, capacity: usize) -> u64 {
         if self.uses_file() { SpillKv::file_bytes(s, capacity) } else { 0 }
+    }
+}
+
+/// The name with the mode's sizes (for /STATS).
+impl core::fmt::Display for KvMode {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())?;
+        match *self {
+            KvMode::Chunked { rows } => write!(f, ", {rows} rows per read"),
+            KvMode::BlockSparse { block, sink_blocks, window_blocks } => {
+                write!(f, ", blocks of {block}: first {sink_blocks} + newest {window_blocks}")
+            }
+            _ => Ok(()),
+        }
     }
 }
 
