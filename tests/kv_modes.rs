@@ -114,3 +114,29 @@ fn generation_is_the_same_in_every_exact_mode() {
         assert!(io.read > 0 && io.written > 0);
     }
 }
+
+/// A real file through `hostio::StdIo` (as GEN passes a DOS file handle): the same
+/// logits, and the file holds the int8 rows (2 × layers × ctx × dim bytes when full).
+#[test]
+fn a_real_file_spills_the_same() {
+    let path = std::env::temp_dir().join(format!("gpt2dos-kv-{}.tmp", std::process::id()));
+    let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap();
+    let m = model("small_3l_128d_4h_untied");
+    let shape = KvShape::of(&m.config);
+    let c = KvCache::with_mode(shape, 32, KvMode::Chunked { rows: 5 }, Some(Box::new(gpt2dos::hostio::StdIo(file)))).unwrap();
+    let mut g = Generator::with_cache(m, c, SampleParams::default(), 1).unwrap();
+    let toks = tokens(32);
+    let got: Vec<Vec<i32>> = toks
+        .iter()
+        .map(|&t| {
+            g.feed(t).unwrap();
+            g.state.logits.clone()
+        })
+        .collect();
+    drop(g);
+    let len = std::fs::metadata(&path).unwrap().len();
+    std::fs::remove_file(&path).unwrap();
+    assert!(got == logits("small_3l_128d_4h_untied", 32, KvMode::Memory, &toks).0);
+    // The last layer's V region ends with the last token's row.
+    assert_eq!(len, KvMode::Spill.file_bytes(shape, 32));
+}
