@@ -44,7 +44,8 @@
 //! (default model 128/4 heads: 274 B; GPT-2 124M 768/12 heads: 1586 B, so 12 layers ×
 //! 1024 tokens = 18.6 MiB; i16 would double that, i32 quadruple it). Scores are the
 //! same int8 dot; the probability-weighted sum of V turns each row's `p_j · scale_j`
-//! into one i32 multiplier.
+//! into one i32 multiplier. [`attention_parts`] splits that sum so a cache read from a
+//! file a chunk of rows at a time gives the same bits.
 pub mod actquant;
 pub mod attention;
 pub mod attention_parts;
