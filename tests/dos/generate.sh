@@ -106,10 +106,19 @@ if [ -f "$root/models/DEFAULT.BIN" ]; then
     dprompt="It was a truth"
     dgreedy=$(host_ids models/DEFAULT.BIN "$dprompt" -n 30 -t 0) || exit 1
     dsampled=$(host_ids models/DEFAULT.BIN "$dprompt" -n 30 -s 3) || exit 1
+    # /CTX:256 in 700 KB: the KV cache does not fit, there is no file for it, so the plan
+    # keeps the first block and the newest 4 (block-sparse); 110 tokens pass those 80 rows.
+    sparse_args="-n 110 -t 0.8 -k 40 -s 7 --ctx 256"
+    dsparse=$(host_ids models/DEFAULT.BIN "$dprompt" $sparse_args --kv sparse:16,1,4) || exit 1
+    dfull=$(host_ids models/DEFAULT.BIN "$dprompt" $sparse_args) || exit 1
+    [ "$dsparse" != "$dfull" ] || { echo "generate.sh: block-sparse run does not differ from full attention" >&2; exit 1; }
     boot default -- "GEN.EXE /M:D:\\DEFAULT.BIN /P:\"$dprompt\" /N:30 /T:0 /IDS" \
-        "GEN.EXE /M:D:\\DEFAULT.BIN /P:\"$dprompt\" /N:30 /S:3 /IDS"
+        "GEN.EXE /M:D:\\DEFAULT.BIN /P:\"$dprompt\" /N:30 /S:3 /IDS" \
+        "GEN.EXE /M:D:\\DEFAULT.BIN /P:\"$dprompt\" /N:110 /T:0.8 /K:40 /S:7 /CTX:256 /MEM:700 /IDS /STATS"
     expect_out 1 "$(ids_line "$dgreedy")" "default model: greedy ids equal the host's"
     expect_out 2 "$(ids_line "$dsampled")" "default model: sampled ids equal the host's"
+    expect_out 3 "plan: block-sparse attention, blocks of 16: first 1 \\+ newest 4" "/CTX:256 in 700 KB: block-sparse"
+    expect_out 3 "$(ids_line "$dsparse")" "block-sparse ids equal the host's"
 fi
 
 finish
