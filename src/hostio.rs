@@ -1,5 +1,5 @@
-//! Host side of the engine's I/O traits: any `std::io` reader as an `embedded-io` one,
-//! and opening a model file by path.
+//! Host side of the engine's I/O traits: any `std::io` reader (or writer) as an
+//! `embedded-io` one, and opening a model file by path.
 
 use std::fmt;
 use std::fs::File;
@@ -18,6 +18,15 @@ impl<T> embedded_io::ErrorType for StdIo<T> {
 impl<T: std::io::Read> embedded_io::Read for StdIo<T> {
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, std::io::Error> {
         self.0.read(buf)
+    }
+}
+
+impl<T: std::io::Write> embedded_io::Write for StdIo<T> {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, std::io::Error> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> Result<(), std::io::Error> {
+        self.0.flush()
     }
 }
 

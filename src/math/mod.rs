@@ -44,9 +44,11 @@
 //! (default model 128/4 heads: 274 B; GPT-2 124M 768/12 heads: 1586 B, so 12 layers ×
 //! 1024 tokens = 18.6 MiB; i16 would double that, i32 quadruple it). Scores are the
 //! same int8 dot; the probability-weighted sum of V turns each row's `p_j · scale_j`
-//! into one i32 multiplier.
+//! into one i32 multiplier. [`attention_parts`] splits that sum so a cache read from a
+//! file a chunk of rows at a time gives the same bits.
 pub mod actquant;
 pub mod attention;
+pub mod attention_parts;
 mod dot;
 pub mod fixed;
 pub mod gelu;
@@ -59,6 +61,7 @@ mod tables;
 
 pub use actquant::{quantize_row, ActQ, MANT_MAX};
 pub use attention::{attn_mix, attn_scores, inv_sqrt_q30, kv_row_bytes, mul_q30_in_place, KvRows};
+pub use attention_parts::{mix_add, mix_finish, mix_shift, RowScales};
 pub use gelu::{gelu, gelu_in_place};
 pub use isqrt::isqrt_u64;
 pub use layernorm::{layer_norm, GPT2_LN_EPS_Q32};

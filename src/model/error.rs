@@ -18,6 +18,8 @@ pub enum ModelError {
     WrongPart(LayerPart),
     /// A streamed weight buffer could not be allocated, even after dropping the pool.
     OutOfMemory(PoolError),
+    /// The spilled K/V cache's file failed (or, NotFound, a file mode got no file).
+    KvFile(embedded_io::ErrorKind),
 }
 
 impl From<FormatError> for ModelError {
@@ -52,6 +54,7 @@ impl core::fmt::Display for ModelError {
             ModelError::NotStreamed => write!(f, "weights not streamed"),
             ModelError::WrongPart(p) => write!(f, "layer part {} asked as the wrong kind", p.name()),
             ModelError::OutOfMemory(e) => write!(f, "{e}"),
+            ModelError::KvFile(kind) => write!(f, "KV cache file: {kind:?}"),
         }
     }
 }

@@ -4,10 +4,7 @@
 use super::{KvCache, LayerSource, ModelError, Resident, RunState, StreamOptions, Streamed};
 use crate::format::{LayerPart, ModelConfig, ModelReader, ModelWeights, NormParams};
 use crate::math::fixed::add_in_place;
-use crate::math::{
-    attn_mix, attn_scores, gelu_in_place, inv_sqrt_q30, layer_norm, matvec, mul_q30_in_place,
-    softmax_q30, QMatrix,
-};
+use crate::math::{gelu_in_place, inv_sqrt_q30, layer_norm, matvec, mul_q30_in_place, QMatrix};
 use alloc::vec::Vec;
 use embedded_io::{Read, Seek};
 
@@ -69,8 +66,8 @@ impl<L: LayerSource> Model<L> {
     /// token's K/V in the cache.
     pub fn forward(&mut self, token: u32, cache: &mut KvCache, s: &mut RunState) -> Result<(), ModelError> {
         let c = self.config;
-        let (d, heads) = (c.embed_dim as usize, c.num_heads as usize);
-        let hd = d / heads;
+        let d = c.embed_dim as usize;
+        let hd = d / c.num_heads as usize;
         let pos = cache.len();
         if token >= c.vocab_size {
             return Err(ModelError::Token(token));
@@ -97,13 +94,7 @@ impl<L: LayerSource> Model<L> {
             cache.store(l, &kv[..d], &kv[d..])?;
             mul_q30_in_place(q, q_scale);
             s.qq.quantize(q)?;
-            let (keys, values) = (cache.keys(l), cache.values(l));
-            let n = pos + 1;
-            for h in 0..heads {
-                attn_scores(&s.qq, h, keys, &mut s.scores[..n])?;
-                softmax_q30(&s.scores[..n], &mut s.probs[..n])?;
-                attn_mix(&s.probs[..n], values, h, &mut s.att[h * hd..(h + 1) * hd])?;
-            }
+            cache.attend(l, &s.qq, &mut s.scores, &mut s.probs, &mut s.att)?;
             // x += W_out · att + b
             s.xq.quantize(&s.att)?;
             self.layers.matvec(l, LayerPart::AttnOut, &s.xq, &mut s.delta)?;

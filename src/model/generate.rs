@@ -1,5 +1,6 @@
 //! Generation: feed the prompt, sample, feed the sample; when the context is full,
-//! keep the newest half and rebuild the KV cache (GPT-2 has absolute positions).
+//! keep the newest half and rebuild the KV cache (GPT-2 has absolute positions). The
+//! same in every KV mode: the cache's capacity is the context, wherever its rows live.
 use super::{KvCache, LayerSource, Model, ModelError, RunState};
 use crate::sample::{SampleParams, Sampler};
 use alloc::vec::Vec;
@@ -18,11 +19,22 @@ pub struct Generator<L> {
 }
 
 impl<L: LayerSource> Generator<L> {
-    /// `ctx`: context window in tokens (at most the model's n_ctx).
+    /// `ctx`: context window in tokens (at most the model's n_ctx); the KV cache in memory.
     pub fn new(model: Model<L>, ctx: usize, params: SampleParams, seed: u64) -> Result<Self, ModelError> {
         let c = model.config;
         let ctx = ctx.clamp(2, c.n_ctx as usize);
         let cache = KvCache::new(c.num_layers as usize, ctx, c.embed_dim as usize, c.num_heads as usize);
+        Self::with_cache(model, cache, params, seed)
+    }
+
+    /// With a cache built by the caller (any [`KvMode`](super::KvMode)); its capacity
+    /// is the context window (2 to the model's n_ctx).
+    pub fn with_cache(model: Model<L>, cache: KvCache, params: SampleParams, seed: u64) -> Result<Self, ModelError> {
+        let c = model.config;
+        let ctx = cache.capacity();
+        if ctx < 2 || ctx > c.n_ctx as usize {
+            return Err(ModelError::Position(ctx));
+        }
         let state = RunState::new(&c, ctx)?;
         let sampler = Sampler::new(params, seed, c.vocab_size as usize)?;
         Ok(Generator { model, cache, state, sampler, window: Vec::new(), history: Vec::new(), slides: 0 })

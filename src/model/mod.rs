@@ -1,12 +1,13 @@
-//! The integer GPT-2: forward pass, KV cache, layer sources (resident, or streamed by
-//! layers or by row chunks through a matrix pool),
-//! generation with a sliding context window, and the memory plan.
+//! The integer GPT-2: forward pass, KV cache (in memory, spilled to a file, or
+//! block-sparse), layer sources (resident, or streamed by layers or by row chunks
+//! through a matrix pool), generation with a sliding context window, and the memory plan.
 mod error;
 pub mod forward;
 pub mod generate;
-pub mod kv_cache;
+pub mod kv;
 pub mod layers;
 pub mod plan;
+mod plan_kv;
 mod row_chunks;
 pub mod state;
 pub mod streamed;
@@ -14,9 +15,9 @@ pub mod streamed;
 pub use error::ModelError;
 pub use forward::Model;
 pub use generate::Generator;
-pub use kv_cache::KvCache;
 pub use layers::{LayerSource, Resident};
 pub use row_chunks::{chunk_rows, row_bytes, rows_per_chunk};
 pub use streamed::{StreamOptions, Streamed};
+pub use kv::{KvCache, KvFile, KvFileIo, KvMode, KvShape, VecFile};
 pub use plan::{plan, DoesNotFit, MemoryPlan, Mode, PlanInput};
 pub use state::RunState;

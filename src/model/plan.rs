@@ -3,10 +3,12 @@
 //! layers streamed from the file, else the token embedding / output head streamed by rows
 //! too, else layer matrices streamed by row chunks (largest chunk bound first) — at the
 //! largest context that fits (halving it down to `MIN_CTX`). If nothing fits, the plan
-//! says how much would have been needed.
+//! says how much would have been needed. Where the KV cache lives is chosen alongside
+//! (`plan_kv`): in memory, spilled to disk, or block-sparse.
+use super::plan_kv;
 use super::row_chunks::{chunk_rows, row_bytes};
 use super::streamed::{StreamOptions, HEAD_CHUNK_ROWS};
-use super::{KvCache, RunState};
+use super::{KvMode, KvShape, RunState};
 use crate::format::layout::RecordShape;
 use crate::format::{Header, LayerPart, MatrixInfo, SectionId};
 
@@ -55,6 +57,8 @@ pub struct PlanInput {
     pub budget: u64,
     /// Context the user asked for (0 = as large as fits, up to n_ctx).
     pub want_ctx: usize,
+    /// Whether a file for the KV cache can be had (else block-sparse is the fallback).
+    pub can_spill: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,10 +66,17 @@ pub struct MemoryPlan {
     pub mode: Mode,
     pub ctx: usize,
     pub weights: u64,
+    /// Memory of the KV cache in `kv_mode`.
     pub kv: u64,
     pub scratch: u64,
     pub tokenizer: u64,
     pub budget: u64,
+    /// Where the KV cache lives, so how attention reads it.
+    pub kv_mode: KvMode,
+    /// Bytes of the KV cache file when full (0 unless `kv_mode` spills).
+    pub kv_file: u64,
+    /// Why this `kv_mode` (for /STATS).
+    pub kv_why: &'static str,
 }
 
 impl MemoryPlan {
@@ -74,8 +85,8 @@ impl MemoryPlan {
     }
 }
 
-/// Nothing fits: `needed` is the smallest plan's total (at `MIN_CTX`, streaming), which
-/// must fit the plan share of the budget.
+/// Nothing fits: `needed` is the smallest plan's total (the smallest context, streaming,
+/// the smallest KV mode), which must fit the plan share of the budget.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DoesNotFit {
     pub needed: u64,
@@ -136,34 +147,45 @@ pub fn plan(h: &Header, input: PlanInput) -> Result<MemoryPlan, DoesNotFit> {
     // The section blob and the parsed tables live side by side while loading.
     let tokenizer = h.tokenizer.length as u64 * 2;
     let n_ctx = c.n_ctx as usize;
-    let mut ctx = if input.want_ctx == 0 { n_ctx } else { input.want_ctx.min(n_ctx) };
-    let make = |mode, ctx: usize, weights| {
-        let (l, d, heads) = (c.num_layers as usize, c.embed_dim as usize, c.num_heads as usize);
-        MemoryPlan {
-            mode,
-            ctx,
-            weights,
-            kv: KvCache::bytes(l, ctx, d, heads) as u64,
-            scratch: RunState::bytes(&c, ctx) as u64,
-            tokenizer,
-            budget: input.budget,
-        }
+    let auto = input.want_ctx == 0;
+    let start = if auto { n_ctx } else { input.want_ctx.min(n_ctx) };
+    let shape = KvShape::of(&c);
+    let make = |mode, ctx: usize, weights, kv: KvMode| MemoryPlan {
+        mode,
+        ctx,
+        weights,
+        kv: kv.ram_bytes(shape, ctx) as u64,
+        scratch: RunState::bytes(&c, ctx) as u64,
+        tokenizer,
+        budget: input.budget,
+        kv_mode: kv,
+        kv_file: kv.file_bytes(shape, ctx),
+        kv_why: plan_kv::why(kv, ctx < start, auto, input.can_spill),
     };
-    loop {
-        for (mode, weights) in options {
-            let p = make(mode, ctx, weights);
-            if p.total() <= usable {
-                return Ok(p);
+    let min_ctx = MIN_CTX.min(n_ctx);
+    let mut needed = u64::MAX;
+    for &stage in plan_kv::stages(auto) {
+        let mut ctx = start;
+        loop {
+            for kv in plan_kv::candidates(stage, ctx, input.can_spill) {
+                for (mode, weights) in options {
+                    let p = make(mode, ctx, weights, kv);
+                    if p.total() <= usable {
+                        return Ok(p);
+                    }
+                    needed = needed.min(p.total());
+                }
             }
+            if ctx <= min_ctx {
+                break;
+            }
+            ctx = (ctx / 2).max(min_ctx);
         }
-        if ctx <= MIN_CTX.min(n_ctx) {
-            let (mode, weights) = options[options.len() - 1];
-            let needed = make(mode, ctx, weights).total();
-            return Err(DoesNotFit { needed, usable });
-        }
-        ctx = (ctx / 2).max(MIN_CTX.min(n_ctx));
     }
+    Err(DoesNotFit { needed, usable })
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod kv_tests;

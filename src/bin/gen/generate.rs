@@ -1,14 +1,18 @@
 //! Text generation: open the model, plan memory, load, encode the prompt, sample and
 //! print token by token (CP437 on the console), Ctrl-C between tokens.
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
 use embedded_io::Read as _;
 
 use gpt2dos::cli::Options;
+use gpt2dos::dos::tempfile::TempFile;
 use gpt2dos::dos::{brk, console, exit_code, heap, timer, DosError, Handle};
 use gpt2dos::format::ModelReader;
 use gpt2dos::mem::PoolStats;
-use gpt2dos::model::{plan, Generator, LayerSource, MemoryPlan, Mode, Model, ModelError, PlanInput};
+use gpt2dos::model::{
+    plan, Generator, KvCache, KvFile, KvShape, LayerSource, MemoryPlan, Mode, Model, ModelError, PlanInput,
+};
 use gpt2dos::sample::SampleParams;
 use gpt2dos::tokenizer::cp437::{cp437_to_utf8, Utf8ToCp437};
 use gpt2dos::tokenizer::Tokenizer;
@@ -43,20 +47,45 @@ fn generate(o: &Options) -> Result<(), u8> {
     let budget = o.mem_kb.map_or(u32::MAX, |kb| kb.saturating_mul(1024));
     let info = heap::init(budget);
     let want_ctx = o.ctx.unwrap_or(0) as usize;
-    let p = plan::plan(reader.header(), PlanInput { budget: info.total() as u64, want_ctx }).map_err(|f| {
-        err(
-            exit_code::OUT_OF_MEMORY,
-            b"",
-            &format_args!(
-                "model needs {} KB, {} KB available (80 % of {} KB)",
-                f.needed.div_ceil(1024),
-                f.usable / 1024,
-                info.total() / 1024
-            ),
-        )
-    })?;
+    let plan_with = |can_spill| {
+        let input = PlanInput { budget: info.total() as u64, want_ctx, can_spill };
+        plan::plan(reader.header(), input).map_err(|f| {
+            err(
+                exit_code::OUT_OF_MEMORY,
+                b"",
+                &format_args!(
+                    "model needs {} KB, {} KB available (80 % of {} KB)",
+                    f.needed.div_ceil(1024),
+                    f.usable / 1024,
+                    info.total() / 1024
+                ),
+            )
+        })
+    };
+    let mut p = plan_with(true)?;
+    // A KV cache on disk needs a scratch file; where none can be made (read-only disk,
+    // bad %TEMP%) the plan is made again without one.
+    let mut kv_file = None;
+    if p.kv_mode.uses_file() {
+        match TempFile::create() {
+            Ok(f) => kv_file = Some(f),
+            Err(e) => {
+                let _ = write!(
+                    console::stderr(),
+                    "GEN: warning: no scratch file for the KV cache in %TEMP% ({}); keeping it in memory\r\n",
+                    e.message()
+                );
+                p = plan_with(false)?;
+            }
+        }
+    }
     if o.stats {
         print_plan(&p, &info);
+        if let Some(f) = &kv_file {
+            let _ = write!(console::stdout(), "plan: KV cache file ");
+            console::stdout().bytes(f.name());
+            let _ = write!(console::stdout(), ", {} KB\r\n", p.kv_file.div_ceil(1024));
+        }
     }
     let d = SampleParams::default();
     let params = SampleParams {
@@ -72,7 +101,7 @@ fn generate(o: &Options) -> Result<(), u8> {
         Mode::Resident => {
             let w = reader.read_weights().map_err(|e| bad(e.into()))?;
             let (model, tok) = Model::resident(w);
-            run_model(o, model, tok, &p, params, seed)
+            run_model(o, model, tok, &p, kv_file, params, seed)
         }
         Mode::StreamLayers | Mode::StreamAll | Mode::StreamRows { .. } => {
             let opts = p.mode.stream_options().unwrap_or_default();
@@ -88,7 +117,7 @@ fn generate(o: &Options) -> Result<(), u8> {
                     verified / 1024
                 );
             }
-            run_model(o, model, tok, &p, params, seed)
+            run_model(o, model, tok, &p, kv_file, params, seed)
         }
     }
 }
@@ -98,6 +127,7 @@ fn run_model<L: LayerSource>(
     model: Model<L>,
     tok_section: Vec<u8>,
     p: &MemoryPlan,
+    kv_file: Option<TempFile>,
     params: SampleParams,
     seed: u64,
 ) -> Result<(), u8> {
@@ -115,9 +145,11 @@ fn run_model<L: LayerSource>(
     heap::set_tag("kv cache + scratch");
     let internal = |e: ModelError| match e {
         ModelError::OutOfMemory(_) => err(exit_code::OUT_OF_MEMORY, b"", &e),
+        ModelError::KvFile(_) => err(exit_code::IO, b"KV cache file: ", &e),
         _ => err(exit_code::INTERNAL, b"", &e),
     };
-    let mut g = Generator::new(model, p.ctx, params, seed).map_err(internal)?;
+    let cache = KvCache::with_mode(KvShape::of(&model.config), p.ctx, p.kv_mode, kv_file.map(|f| Box::new(f) as Box<dyn KvFile>)).map_err(internal)?;
+    let mut g = Generator::with_cache(model, cache, params, seed).map_err(internal)?;
     heap::set_tag("generation");
     if heap::take_warning() {
         let t = heap::tracker();
@@ -226,11 +258,15 @@ fn print_plan(p: &MemoryPlan, info: &heap::HeapInfo) {
     let _ = write!(
         console::stdout(),
         "plan: {}{}, context {} tokens\r\n\
+         plan: {}\r\n\
+         plan: because {}\r\n\
          plan: weights {} KB + KV cache {} KB + scratch {} KB + tokenizer {} KB = {} KB of {} KB budget\r\n\
          memory: {} KB XMS + {} KB conventional\r\n",
         p.mode.name(),
         ChunkBound(p.mode),
         p.ctx,
+        p.kv_mode,
+        p.kv_why,
         p.weights / 1024,
         p.kv / 1024,
         p.scratch / 1024,

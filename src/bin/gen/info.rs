@@ -65,15 +65,17 @@ fn print_model(o: &Options) {
         c.n_ctx
     );
     let want_ctx = o.ctx.unwrap_or(0) as usize;
-    match plan::plan(reader.header(), PlanInput { budget: budget as u64, want_ctx }) {
+    match plan::plan(reader.header(), PlanInput { budget: budget as u64, want_ctx, can_spill: true }) {
         Ok(p) => {
             let _ = write!(
                 out,
-                "Plan:         {}, context {} tokens (largest that fits), {} KB of {} KB\r\n",
+                "Plan:         {}, context {} tokens (largest that fits), {} KB of {} KB\r\n\
+                 Plan:         {}\r\n",
                 p.mode.name(),
                 p.ctx,
                 p.total().div_ceil(1024),
-                budget / 1024
+                budget / 1024,
+                p.kv_mode
             );
         }
         Err(f) => {

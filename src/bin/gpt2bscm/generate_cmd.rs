@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use gpt2dos::hostio::open_model;
-use gpt2dos::model::{Generator, Model};
+use gpt2dos::hostio::{open_model, StdIo};
+use gpt2dos::model::{Generator, KvCache, KvFile, KvMode, KvShape, Model};
 use gpt2dos::sample::SampleParams;
 use gpt2dos::tokenizer::Tokenizer;
 
@@ -16,6 +16,23 @@ pub struct GenerateArgs<'a> {
     pub seed: u64,
     pub ctx: usize,
     pub ids: bool,
+    pub kv: KvMode,
+}
+
+/// The KV cache in `a.kv`; a spilled one writes to a temporary file, removed at once
+/// (it stays readable while open on Unix; elsewhere it is left for the OS to clean).
+fn cache(a: &GenerateArgs, shape: KvShape, ctx: usize) -> Result<KvCache, (u8, String)> {
+    let file: Option<Box<dyn KvFile>> = if a.kv.uses_file() {
+        let path = std::env::temp_dir().join(format!("gpt2bscm-kv-{}.tmp", std::process::id()));
+        let mut o = std::fs::OpenOptions::new();
+        let f = o.read(true).write(true).create(true).truncate(true).open(&path);
+        let f = f.map_err(|e| (2, format!("{}: {e}", path.display())))?;
+        let _ = std::fs::remove_file(&path);
+        Some(Box::new(StdIo(f)))
+    } else {
+        None
+    };
+    KvCache::with_mode(shape, ctx, a.kv, file).map_err(|e| (1, e.to_string()))
 }
 
 pub fn run(a: &GenerateArgs) -> Result<(), (u8, String)> {
@@ -27,7 +44,9 @@ pub fn run(a: &GenerateArgs) -> Result<(), (u8, String)> {
     if prompt.is_empty() {
         return Err((1, "the prompt is empty".into()));
     }
-    let mut g = Generator::new(model, a.ctx, a.params, a.seed).map_err(|e| (1, e.to_string()))?;
+    let ctx = a.ctx.clamp(2, model.config.n_ctx as usize);
+    let kv = cache(a, KvShape::of(&model.config), ctx)?;
+    let mut g = Generator::with_cache(model, kv, a.params, a.seed).map_err(|e| (1, e.to_string()))?;
     let internal = |e: gpt2dos::model::ModelError| (7u8, e.to_string());
     for &t in &prompt {
         g.feed(t).map_err(internal)?;

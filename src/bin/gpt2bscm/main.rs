@@ -71,6 +71,10 @@ enum Command {
         /// Also print the generated token ids (to compare with GEN.EXE /IDS)
         #[arg(long)]
         ids: bool,
+        /// Where the KV cache lives: memory, spill (a temporary file), chunked:ROWS,
+        /// sparse:BLOCK,SINK_BLOCKS,WINDOW_BLOCKS
+        #[arg(long, default_value = "memory", value_parser = parse_kv)]
+        kv: gpt2dos::model::KvMode,
     },
     /// Write a model with GPT-2 124M's shapes and random weights (for benchmarks)
     #[command(name = "synth-124m")]
@@ -109,6 +113,27 @@ fn parse_group(s: &str) -> Result<usize, String> {
     }
 }
 
+fn parse_kv(s: &str) -> Result<gpt2dos::model::KvMode, String> {
+    use gpt2dos::model::KvMode;
+    let bad = || format!("{s:?} is not memory, spill, chunked:ROWS or sparse:BLOCK,SINK,WINDOW");
+    let nums = |t: &str| -> Result<Vec<usize>, String> { t.split(',').map(|n| n.parse().map_err(|_| bad())).collect() };
+    match s.split_once(':') {
+        None if s == "memory" => Ok(KvMode::Memory),
+        None if s == "spill" => Ok(KvMode::Spill),
+        Some(("chunked", n)) => match nums(n)?[..] {
+            [rows] if rows > 0 => Ok(KvMode::Chunked { rows }),
+            _ => Err(bad()),
+        },
+        Some(("sparse", n)) => match nums(n)?[..] {
+            [block, sink_blocks, window_blocks] if block > 0 && window_blocks > 0 => {
+                Ok(KvMode::BlockSparse { block, sink_blocks, window_blocks })
+            }
+            _ => Err(bad()),
+        },
+        _ => Err(bad()),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -120,7 +145,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Convert { hf_dir, output, group } => convert_cmd::run(&hf_dir, &output, group),
         Command::Inspect { file } => inspect_cmd::run(&file),
-        Command::Generate { file, prompt, tokens, temp, top_k, top_p, rep_penalty, seed, ctx, ids } => {
+        Command::Generate { file, prompt, tokens, temp, top_k, top_p, rep_penalty, seed, ctx, ids, kv } => {
             let params = gpt2dos::sample::SampleParams {
                 temperature_milli: temp,
                 top_k,
@@ -136,6 +161,7 @@ fn main() -> ExitCode {
                 seed: seed as u64,
                 ctx,
                 ids,
+                kv,
             })
         }
         Command::Synth124m { output } => synth_cmd::run(&output),

@@ -74,7 +74,7 @@ fn budget_for(bytes: u64) -> u64 {
 }
 
 fn with_budget(h: &Header, budget: u64, want_ctx: usize) -> Result<MemoryPlan, DoesNotFit> {
-    plan(h, PlanInput { budget, want_ctx })
+    plan(h, PlanInput { budget, want_ctx, can_spill: false })
 }
 
 #[test]
