@@ -122,31 +122,35 @@ if [ -f "$root/models/DEFAULT.BIN" ]; then
     dprompt="It was a truth"
     dgreedy=$(host_ids models/DEFAULT.BIN "$dprompt" -n 30 -t 0) || exit 1
     dsampled=$(host_ids models/DEFAULT.BIN "$dprompt" -n 30 -s 3) || exit 1
-    # /CTX:256 in 700 KB: the KV cache does not fit in memory, so it goes to a file in
-    # %TEMP%; where there is no usable %TEMP%, the plan keeps the first block and the
-    # newest 4 (block-sparse); 110 tokens pass those 80 rows.
+    # /CTX:256 in 400 KB: the KV cache does not fit in memory, so it goes to a file in
+    # %TEMP% (in 270 KB it is read back 64 rows at a time); where there is no usable
+    # %TEMP%, the plan keeps the first block and the newest 4 (block-sparse); 110 tokens
+    # pass those 80 rows.
     sparse_args="-n 110 -t 0.8 -k 40 -s 7 --ctx 256"
     dsparse=$(host_ids models/DEFAULT.BIN "$dprompt" $sparse_args --kv sparse:16,1,4) || exit 1
     dfull=$(host_ids models/DEFAULT.BIN "$dprompt" $sparse_args) || exit 1
     [ "$dsparse" != "$dfull" ] || { echo "generate.sh: block-sparse run does not differ from full attention" >&2; exit 1; }
-    kvrun="GEN.EXE /M:D:\\DEFAULT.BIN /P:\"$dprompt\" /N:110 /T:0.8 /K:40 /S:7 /CTX:256 /MEM:700 /IDS"
+    kvrun="GEN.EXE /M:D:\\DEFAULT.BIN /P:\"$dprompt\" /N:110 /T:0.8 /K:40 /S:7 /CTX:256 /IDS"
     kvtmp="$root/build/test-runs/kv-temp"; rm -rf "$kvtmp"; mkdir -p "$kvtmp"
     boot default --mount "s=$kvtmp" -- "GEN.EXE /M:D:\\DEFAULT.BIN /P:\"$dprompt\" /N:30 /T:0 /IDS" \
         "GEN.EXE /M:D:\\DEFAULT.BIN /P:\"$dprompt\" /N:30 /S:3 /IDS" \
         "GEN.EXE /M:D:\\DEFAULT.BIN /P:\"$dprompt\" /N:30 /T:0 /IDS /STATS /MEM:600" \
-        "SET TEMP=S:\\" "$kvrun /STATS" "SET GENBREAK=40" "$kvrun /STATS" "SET GENBREAK=" \
-        "SET TEMP=S:\\NODIR" "$kvrun /STATS" "SET TEMP="
+        "SET TEMP=S:\\" "$kvrun /MEM:400 /STATS" "$kvrun /MEM:270 /STATS" \
+        "SET GENBREAK=40" "$kvrun /MEM:400 /STATS" "SET GENBREAK=" \
+        "SET TEMP=S:\\NODIR" "$kvrun /MEM:400 /STATS" "SET TEMP="
     expect_out 1 "$(ids_line "$dgreedy")" "default model: greedy ids equal the host's"
     expect_out 2 "$(ids_line "$dsampled")" "default model: sampled ids equal the host's"
     expect_out 3 "plan: row streaming.*context 256" "default model: /MEM:600 streams rows at the full context"
     expect_out 3 "$(ids_line "$dgreedy")" "default model: row streaming gives the greedy ids"
-    expect_out 5 "plan: KV cache on disk" "/CTX:256 in 700 KB: the KV cache goes to disk"
+    expect_out 5 "plan: KV cache on disk, full attention" "/CTX:256 in 400 KB: the KV cache goes to disk"
     expect_out 5 "plan: KV cache file S:.[0-9A-Z]+, [1-9][0-9]* KB" "the KV cache file is in %TEMP%"
-    expect_out 5 "$(ids_line "$dfull")" "spilled KV cache gives the ids of full attention"
-    expect_el 7 6 "Ctrl-C while the KV cache is spilled"
-    expect_err 10 "warning: no scratch file for the KV cache" "no usable %TEMP%: a warning"
-    expect_out 10 "plan: block-sparse attention, blocks of 16: first 1 \\+ newest 4" "no file for the KV cache: block-sparse"
-    expect_out 10 "$(ids_line "$dsparse")" "block-sparse ids equal the host's"
+    expect_out 5 "$(ids_line "$dfull")" "KV cache on disk gives the ids of full attention"
+    expect_out 6 "plan: KV cache on disk, chunked attention, 64 rows" "/CTX:256 in 270 KB: chunked attention"
+    expect_out 6 "$(ids_line "$dfull")" "chunked attention gives the ids of full attention"
+    expect_el 8 6 "Ctrl-C while the KV cache is on disk"
+    expect_err 11 "warning: no scratch file for the KV cache" "no usable %TEMP%: a warning"
+    expect_out 11 "plan: block-sparse attention, blocks of 16: first 1 \\+ newest 4" "no file for the KV cache: block-sparse"
+    expect_out 11 "$(ids_line "$dsparse")" "block-sparse ids equal the host's"
     no_leaks "no leaks with a spilled or block-sparse KV cache"
     left=$(ls -A "$kvtmp")
     [ -z "$left" ] && pass "the KV scratch file is deleted after every run, Ctrl-C included" \
