@@ -82,6 +82,7 @@ impl<L: LayerSource> Model<L> {
         }
         self.pos_embed.view().row_q16(pos, &mut s.delta)?;
         add_in_place(&mut s.x, &s.delta);
+        s.mark(None, "embed");
 
         let q_scale = inv_sqrt_q30(hd as u32);
         for l in 0..c.num_layers as usize {
@@ -90,24 +91,29 @@ impl<L: LayerSource> Model<L> {
             layer_norm(&s.x, &n1.gain, &n1.bias, c.layer_norm_eps, &mut s.xn)?;
             s.xq.quantize(&s.xn)?;
             self.layers.matvec(l, LayerPart::AttnQkv, &s.xq, &mut s.qkv)?;
+            s.mark(Some(l), "qkv");
             let (q, kv) = s.qkv.split_at_mut(d);
             cache.store(l, &kv[..d], &kv[d..])?;
             mul_q30_in_place(q, q_scale);
             s.qq.quantize(q)?;
             cache.attend(l, &s.qq, &mut s.scores, &mut s.probs, &mut s.att)?;
+            s.mark(Some(l), "attention");
             // x += W_out · att + b
             s.xq.quantize(&s.att)?;
             self.layers.matvec(l, LayerPart::AttnOut, &s.xq, &mut s.delta)?;
             add_in_place(&mut s.x, &s.delta);
+            s.mark(Some(l), "attn out");
             // FFN: x += W2 · gelu(W1 · LN2(x) + b1) + b2
             let n2 = self.layers.norm(l, LayerPart::Norm2)?;
             layer_norm(&s.x, &n2.gain, &n2.bias, c.layer_norm_eps, &mut s.xn)?;
             s.xq.quantize(&s.xn)?;
             self.layers.matvec(l, LayerPart::FfnIn, &s.xq, &mut s.hidden)?;
             gelu_in_place(&mut s.hidden);
+            s.mark(Some(l), "ffn in");
             s.hq.quantize(&s.hidden)?;
             self.layers.matvec(l, LayerPart::FfnOut, &s.hq, &mut s.delta)?;
             add_in_place(&mut s.x, &s.delta);
+            s.mark(Some(l), "ffn out");
         }
         cache.advance();
         // logits = W_head · LN_f(x)   (vocab,)
@@ -117,6 +123,7 @@ impl<L: LayerSource> Model<L> {
             Some(head) => matvec(head.view(), &s.xq, None, &mut s.logits)?,
             None => self.layers.head_matvec(&s.xq, &mut s.logits)?,
         }
+        s.mark(None, "head");
         Ok(())
     }
 }

@@ -11,6 +11,7 @@ mod plan_kv;
 mod row_chunks;
 pub mod state;
 pub mod streamed;
+pub mod timeline;
 
 pub use error::ModelError;
 pub use forward::Model;
@@ -21,3 +22,4 @@ pub use streamed::{StreamOptions, Streamed};
 pub use kv::{KvCache, KvFile, KvFileIo, KvMode, KvShape, VecFile};
 pub use plan::{plan, DoesNotFit, MemoryPlan, Mode, PlanInput};
 pub use state::RunState;
+pub use timeline::{Mark, Timeline};

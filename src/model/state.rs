@@ -27,6 +27,8 @@ pub struct RunState {
     pub qq: ActQ,
     /// (vocab,) Q16.16.
     pub logits: Vec<i32>,
+    /// When set, the forward pass marks the memory in use after each op.
+    pub timeline: Option<super::timeline::Timeline>,
 }
 
 impl RunState {
@@ -45,7 +47,15 @@ impl RunState {
             hq: ActQ::new(f, g)?,
             qq: ActQ::new(d, d / c.num_heads as usize)?,
             logits: vec![0; c.vocab_size as usize],
+            timeline: None,
         })
+    }
+
+    /// Records the memory in use after `op` (of `layer`), when a timeline is set.
+    pub fn mark(&mut self, layer: Option<usize>, op: &'static str) {
+        if let Some(t) = &mut self.timeline {
+            t.mark(layer, op);
+        }
     }
 
     /// Bytes `new` allocates (for the memory plan).

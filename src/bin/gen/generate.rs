@@ -12,6 +12,7 @@ use gpt2dos::format::ModelReader;
 use gpt2dos::mem::PoolStats;
 use gpt2dos::model::{
     plan, Generator, KvCache, KvFile, KvShape, LayerSource, MemoryPlan, Mode, Model, ModelError, PlanInput,
+    Timeline,
 };
 use gpt2dos::sample::SampleParams;
 use gpt2dos::tokenizer::cp437::{cp437_to_utf8, Utf8ToCp437};
@@ -81,6 +82,7 @@ fn generate(o: &Options) -> Result<(), u8> {
     }
     if o.stats {
         print_plan(&p, &info);
+        print_weights_why(&p, &plan::weight_options(reader.header()));
         if let Some(f) = &kv_file {
             let _ = write!(console::stdout(), "plan: KV cache file ");
             console::stdout().bytes(f.name());
@@ -181,7 +183,8 @@ fn run_model<L: LayerSource>(
     let n = o.tokens.unwrap_or(DEFAULT_TOKENS);
     let mut generated: Vec<u32> = Vec::with_capacity(n as usize);
     let gen_start = timer::ticks();
-    for _ in 0..n {
+    let mut timeline = None;
+    for i in 0..n {
         let t = g.sample().map_err(internal)?;
         generated.push(t);
         let bytes = tokenizer.decode_token(t);
@@ -192,7 +195,14 @@ fn run_model<L: LayerSource>(
             let _ = embedded_io::Write::write_all(f, bytes);
         }
         interrupted()?;
+        let traced = o.stats && i == 0;
+        if traced {
+            g.state.timeline = Some(Timeline::new(|| heap::tracker().in_use()));
+        }
         g.feed(t).map_err(internal)?;
+        if traced {
+            timeline = g.state.timeline.take();
+        }
     }
     let gen_ticks = timer::since(gen_start);
     line.clear();
@@ -214,6 +224,9 @@ fn run_model<L: LayerSource>(
     }
     if o.stats {
         print_usage(g.model.layers.bytes_streamed(), g.model.layers.pool_stats());
+        if let Some(t) = &timeline {
+            print_timeline(t);
+        }
     }
     Ok(())
 }
@@ -278,6 +291,23 @@ fn print_plan(p: &MemoryPlan, info: &heap::HeapInfo) {
     );
 }
 
+/// Why this weights mode: what each mode tried before it would have needed in all, at
+/// the same context and KV cache, against 80 % of the budget.
+fn print_weights_why(p: &MemoryPlan, options: &[(Mode, u64)]) {
+    let mut out = console::stdout();
+    let usable = p.budget * plan::PLAN_PERMILLE / 1000;
+    let _ = write!(out, "plan: weights mode: the first that fits {} KB (80 % of the budget):", usable / 1024);
+    for &(mode, weights) in options {
+        let total = p.total() - p.weights + weights;
+        let chosen = mode == p.mode;
+        let _ = write!(out, "\r\nplan:   {}{} {} KB{}", mode.name(), ChunkBound(mode), total.div_ceil(1024), if chosen { " <- chosen" } else { "" });
+        if chosen {
+            break;
+        }
+    }
+    out.bytes(b"\r\n");
+}
+
 fn print_bench(prompt: u32, prompt_ticks: u32, n: u32, ticks: u32, slides: u32) {
     let ms = timer::ticks_to_ms(ticks);
     let _ = write!(
@@ -292,6 +322,33 @@ fn print_bench(prompt: u32, prompt_ticks: u32, n: u32, ticks: u32, slides: u32) 
         if ms > 0 { (n * 100_000 / ms) % 100 } else { 0 },
         slides
     );
+}
+
+/// The memory in use after each op of one token: a line per layer.
+fn print_timeline(t: &Timeline) {
+    let mut out = console::stdout();
+    let _ = write!(out, "timeline: KB in use after each op of the first generated token:");
+    let mut layer = None;
+    for m in t.marks() {
+        if m.layer != layer || m.layer.is_none() {
+            match m.layer {
+                Some(l) => {
+                    let _ = write!(out, "\r\ntimeline:   layer {l}:");
+                }
+                None => {
+                    let _ = write!(out, "\r\ntimeline:  ");
+                }
+            }
+            layer = m.layer;
+        }
+        let _ = write!(out, " {} {}", m.op, m.bytes / 1024);
+    }
+    let (lo, hi) = t.range();
+    let _ = write!(out, "\r\ntimeline: from {} to {} KB over the token", lo / 1024, hi / 1024);
+    if t.dropped > 0 {
+        let _ = write!(out, " ({} marks not kept)", t.dropped);
+    }
+    out.bytes(b"\r\n");
 }
 
 fn print_usage(streamed: u64, pool: Option<PoolStats>) {
