@@ -4,7 +4,7 @@
 //! 32 terms are written out in full (no loop counter, no remainder test), because the
 //! DOS build is compiled for size and would not unroll them itself; multiples of 32
 //! loop over that; any other length takes the generic loop, unrolled by 8. Callers
-//! dispatch on the length once per call (`match len { 32 => f::<Dot32>(), .. }`), so
+//! dispatch on the length once per call (`match len { 32 => f::<DotBy32>(), .. }`), so
 //! each arm gets its own copy of the row loop with the kernel inlined. (A trait, not
 //! `impl Fn`: a fn item called through `Fn` goes via a shim that `opt-level="s"` does
 //! not inline.)
@@ -54,6 +54,19 @@ pub fn dot32(w: &[i8], x: &[i32]) -> i32 {
     acc
 }
 
+/// `N` terms (a multiple of 32) of fixed-size arrays, as [`dot32`]s.
+#[inline(always)]
+pub fn dot_array<const N: usize>(w: &[i8; N], x: &[i32; N]) -> i32 {
+    let mut acc = 0i32;
+    for (a, b) in w.as_chunks::<32>().0.iter().zip(x.as_chunks::<32>().0) {
+        mac8!(acc, a, b, 0);
+        mac8!(acc, a, b, 8);
+        mac8!(acc, a, b, 16);
+        mac8!(acc, a, b, 24);
+    }
+    acc
+}
+
 /// A multiple of 32 terms, as a loop over [`dot32`]. (Written out in full, a 64-term
 /// chain runs i386 out of registers — LLVM re-pairs the sums for ILP — and reloads a
 /// pointer per term.)
@@ -92,19 +105,10 @@ pub trait Dot {
     fn dot(w: &[i8], x: &[i32]) -> i32;
 }
 
-/// Exactly 32.
-pub struct Dot32;
 /// Any multiple of 32.
 pub struct DotBy32;
 /// Any length.
 pub struct DotAny;
-
-impl Dot for Dot32 {
-    #[inline(always)]
-    fn dot(w: &[i8], x: &[i32]) -> i32 {
-        dot32(w, x)
-    }
-}
 
 impl Dot for DotBy32 {
     #[inline(always)]
@@ -126,6 +130,10 @@ mod tests {
     use crate::sample::rng::Pcg32;
     use alloc::vec::Vec;
 
+    fn want32_of(w: &[i8], x: &[i32]) -> i32 {
+        w[..32].iter().zip(x).map(|(&a, &b)| a as i32 * b).sum()
+    }
+
     #[test]
     fn all_kernels_agree_with_plain_loops() {
         let mut rng = Pcg32::new(3, 3);
@@ -140,6 +148,10 @@ mod tests {
             }
             if n % 32 == 0 {
                 assert_eq!(dot_by32(&w, &x), want);
+            }
+            if n == 64 {
+                assert_eq!(dot_array::<64>(w[..].try_into().unwrap(), x[..].try_into().unwrap()), want);
+                assert_eq!(dot_array::<32>(w[..32].try_into().unwrap(), x[..32].try_into().unwrap()), want32_of(&w, &x));
             }
             let mut acc: Vec<i32> = x.clone();
             axpy(&mut acc, -3, &w);

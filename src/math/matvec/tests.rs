@@ -168,3 +168,19 @@ fn rows_dequantize_to_q16() {
     assert_eq!(qm.view().row_q16(3, &mut got), Err(MathError::Shape("row")));
     assert_eq!(qm.view().row_q16(0, &mut got[..3]), Err(MathError::Shape("out")));
 }
+
+#[test]
+fn short_rounding_way_equals_the_general_one() {
+    let mut rng = Pcg32::new(15, 2);
+    for sh in -70..=70 {
+        let half = round_half(sh);
+        for _ in 0..200 {
+            // Row sums up to the proven bound 2^61 in magnitude, of every size.
+            let t = (rng.next_u64() >> (3 + rng.next_u32() % 61)) as i64;
+            let t = if rng.next_u32() % 2 == 0 { -t } else { t };
+            let b = rng.next_u32() as i32;
+            let want = sat_i32(shift_round(t, sh).saturating_add(b as i64));
+            assert_eq!(finish(t, sh, half, b), want, "t={t} sh={sh} b={b}");
+        }
+    }
+}
