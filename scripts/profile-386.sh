@@ -5,12 +5,14 @@
 # instruction per cycle, so instructions / 25000 ≈ ms at cycles=fixed 25000.
 #
 #   scripts/profile-386.sh [callgrind_annotate options]   (output: build/prof386.out)
+#   scripts/callgrind-lines.py build/prof386.out 32 forward   (per token, by source line)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --quiet
 command -v valgrind >/dev/null || { echo "profile-386: needs valgrind (apt-get install valgrind)" >&2; exit 2; }
 target=i386-dos-pm
-RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+# Line tables only: they do not change the code, and let callgrind name source lines.
+RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_PROFILE_DOS_DEBUG=line-tables-only \
 /usr/bin/cargo build --quiet --profile dos --bin prof386 \
     --no-default-features --features prof386 \
     --target targets/$target.json -Zjson-target-spec \
