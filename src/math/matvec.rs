@@ -114,15 +114,15 @@ fn rows_fixed<const G: usize>(w: WeightRows, x: &ActQ, bias: Option<&[i32]>, out
     let half = round_half(sh);
     let gpr = w.cols / G;
     let (xq, _) = x.q.as_chunks::<G>();
-    let xg = xq.get(..gpr).unwrap_or(&[]);
-    let xm = x.mant.get(..gpr).unwrap_or(&[]);
+    let (Some(xg), Some(xm)) = (xq.get(..gpr), x.mant.get(..gpr)) else { return };
     let (wq, _) = w.q.as_chunks::<G>();
     let rows = out.iter_mut().zip(wq.chunks_exact(gpr)).zip(w.scales.chunks_exact(gpr));
     for (r, ((y, wr), sr)) in rows.enumerate() {
         let mut t = 0i64;
-        for (((wg, xg), &mw), &mx) in wr.iter().zip(xg).zip(sr).zip(xm) {
-            let d = dot_array(wg, xg);
-            let p = (mw as u32 * mx as u32) as i32; // ≤ 65535 × 32767 < 2^31
+        let (wr, sr) = (&wr[..gpr], &sr[..gpr]);
+        for g in 0..gpr {
+            let d = dot_array(&wr[g], &xg[g]);
+            let p = (sr[g] as u32 * xm[g] as u32) as i32; // ≤ 65535 × 32767 < 2^31
             t += d as i64 * p as i64;
         }
         *y = finish(t, sh, half, bias.map_or(0, |b| b[r]));
