@@ -21,10 +21,18 @@ pub fn shift_round(v: i64, sh: i32) -> i64 {
     }
 }
 
-/// Clamps to the i32 range.
+/// Clamps to the i32 range. (Written as "does the low half sign-extend to v": on
+/// i386 one compare of the high half, where `clamp` compares both halves twice.)
 #[inline]
 pub fn sat_i32(v: i64) -> i32 {
-    v.clamp(i32::MIN as i64, i32::MAX as i64) as i32
+    let low = v as i32;
+    if low as i64 == v {
+        low
+    } else if v < 0 {
+        i32::MIN
+    } else {
+        i32::MAX
+    }
 }
 
 /// Number of significant bits: 0 for 0, 1 for 1, 32 for 2^31.
