@@ -10,7 +10,7 @@
 use super::actquant::{check_group, ActQ};
 use super::fixed::{bitlen_u32, sat_i32, shift_round};
 use super::isqrt::isqrt_u64;
-use super::dot::{axpy, Dot, DotAny, DotBy32};
+use super::dot::{axpy, axpy_array, dot_array, Dot, DotAny, DotBy32};
 use super::MathError;
 
 /// Rows of a K or V cache (see the module doc). `q` is `rows × dim`, `mant`
@@ -77,10 +77,32 @@ pub fn attn_scores(q: &ActQ, head: usize, keys: KvRows, out: &mut [i32]) -> Resu
         return Err(MathError::Shape("out"));
     }
     match keys.head_dim {
+        32 => scores_fixed::<32>(q, head, keys, out),
+        64 => scores_fixed::<64>(q, head, keys, out),
         hd if hd % 32 == 0 => scores::<DotBy32>(q, head, keys, out, hd),
         hd => scores::<DotAny>(q, head, keys, out, hd),
     }
     Ok(())
+}
+
+/// [`scores`] for a head size of `H` (32 or 64): the head's slices as fixed-size
+/// arrays, so the dot is written out with no per-row iterator setup.
+#[inline(never)]
+fn scores_fixed<const H: usize>(q: &ActQ, head: usize, keys: KvRows, out: &mut [i32]) {
+    let heads = keys.dim / H;
+    let (Some(qh), Some(&mq)) = (q.q[head * H..].first_chunk::<H>(), q.mant.get(head)) else {
+        return;
+    };
+    let rows = keys.q.chunks_exact(keys.dim).zip(keys.mant.chunks_exact(heads)).zip(keys.exp);
+    for (o, ((k, km), &ke)) in out.iter_mut().zip(rows) {
+        let (Some(kh), Some(&mk)) = (k[head * H..].first_chunk::<H>(), km.get(head)) else {
+            return;
+        };
+        let p = (mq as u32 * mk as u32) as i32; // < 2^30
+        let t = dot_array(kh, qh) as i64 * p as i64;
+        // raw = dot · mq · mk · 2^(eq + ek) / 2^16
+        *o = sat_i32(shift_round(t, 16 - q.exp as i32 - ke as i32));
+    }
 }
 
 #[inline(always)]
@@ -132,7 +154,11 @@ pub fn attn_mix(probs: &[u32], values: KvRows, head: usize, out: &mut [i32]) -> 
         if w == 0 {
             continue;
         }
-        axpy(out, w, &v[head * hd..(head + 1) * hd]);
+        let v = &v[head * hd..(head + 1) * hd];
+        match (out.first_chunk_mut::<32>(), v.first_chunk::<32>()) {
+            (Some(o), Some(v)) if hd == 32 => axpy_array(o, w, v),
+            _ => axpy(out, w, v),
+        }
     }
     for o in out.iter_mut() {
         *o = sat_i32(shift_round(*o as i64, g));

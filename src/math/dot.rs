@@ -100,6 +100,21 @@ pub fn axpy(out: &mut [i32], w: i32, v: &[i8]) {
     }
 }
 
+/// [`axpy`] on fixed-size arrays (a multiple of 8), written out without a loop counter.
+#[inline(always)]
+pub fn axpy_array<const N: usize>(out: &mut [i32; N], w: i32, v: &[i8; N]) {
+    for (o, x) in out.as_chunks_mut::<8>().0.iter_mut().zip(v.as_chunks::<8>().0) {
+        o[0] += w * x[0] as i32;
+        o[1] += w * x[1] as i32;
+        o[2] += w * x[2] as i32;
+        o[3] += w * x[3] as i32;
+        o[4] += w * x[4] as i32;
+        o[5] += w * x[5] as i32;
+        o[6] += w * x[6] as i32;
+        o[7] += w * x[7] as i32;
+    }
+}
+
 /// A dot kernel chosen at compile time.
 pub trait Dot {
     fn dot(w: &[i8], x: &[i32]) -> i32;
@@ -156,6 +171,11 @@ mod tests {
             let mut acc: Vec<i32> = x.clone();
             axpy(&mut acc, -3, &w);
             assert!(acc.iter().zip(&x).zip(&w).all(|((&a, &b), &c)| a == b - 3 * c as i32), "axpy n={n}");
+            if n == 64 {
+                let mut fixed: [i32; 64] = x[..].try_into().unwrap();
+                axpy_array(&mut fixed, -3, w[..].try_into().unwrap());
+                assert_eq!(&fixed[..], &acc[..]);
+            }
         }
         // Short slices fall back instead of panicking.
         assert_eq!(dot32(&[2; 3], &[5; 3]), 30);
