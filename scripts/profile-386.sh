@@ -5,6 +5,8 @@
 # instruction per cycle, so instructions / 25000 ≈ ms at cycles=fixed 25000.
 #
 #   scripts/profile-386.sh [callgrind_annotate options]   (output: build/prof386.out)
+#   PROF_TOKENS=200 scripts/profile-386.sh                  (a longer run: attention grows)
+#   scripts/op-breakdown.py build/prof386.out 32              (per token, by operation)
 #   scripts/callgrind-lines.py build/prof386.out 32 forward   (per token, by source line)
 set -euo pipefail
 cd "$(dirname "$0")/.."

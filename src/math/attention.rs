@@ -45,6 +45,17 @@ impl KvRows<'_> {
     }
 }
 
+/// Row j's multiplier in [`attn_mix`]: `round(p_j · mant_j · 2^(exp_j + g) / 2^30)`,
+/// None when it is 0 (the row adds nothing).
+#[inline(always)]
+fn row_weight(p: u32, mant: u16, exp: i8, g: i32) -> Option<i32> {
+    if p == 0 {
+        return None;
+    }
+    let w = shift_round(p as i64 * mant as i64, 30 - exp as i32 - g) as i32;
+    if w == 0 { None } else { Some(w) }
+}
+
 /// Most cache rows [`attn_mix`] sums (its i32 accumulators are proven for this many).
 pub const MAX_KV_ROWS: usize = 1 << 20;
 
@@ -133,12 +144,14 @@ pub fn attn_mix(probs: &[u32], values: KvRows, head: usize, out: &mut [i32]) -> 
         return Err(MathError::Shape("out"));
     }
     let (hd, heads) = (values.head_dim, values.dim / values.head_dim);
-    let mant = |j: usize| values.mant[j * heads + head] as u32;
     out.fill(0);
     // Largest row scale among rows that count, as a power of two: scale_j < 2^top.
-    let Some(top) = (0..probs.len())
-        .filter(|&j| probs[j] != 0 && mant(j) != 0)
-        .map(|j| bitlen_u32(mant(j)) + values.exp[j] as i32)
+    let Some(top) = probs
+        .iter()
+        .zip(values.mant.chunks_exact(heads))
+        .zip(values.exp)
+        .filter(|((&p, m), _)| p != 0 && m[head] != 0)
+        .map(|((_, m), &e)| bitlen_u32(m[head] as u32) + e as i32)
         .max()
     else {
         return Ok(());
@@ -146,18 +159,30 @@ pub fn attn_mix(probs: &[u32], values: KvRows, head: usize, out: &mut [i32]) -> 
     // w_j = p_j · scale_j · 2^g / 2^30 < p_j/2^30 · 2^22: the sum of |w_j · v| stays
     // below 2^29 + 64 · rows.
     let g = 22 - top;
-    for (j, (&p, v)) in probs.iter().zip(values.q.chunks_exact(values.dim)).enumerate() {
-        if p == 0 {
-            continue;
+    let rows = probs.iter().zip(values.q.chunks_exact(values.dim)).zip(values.mant.chunks_exact(heads)).zip(values.exp);
+    match hd {
+        32 => {
+            let Some(o) = out.first_chunk_mut::<32>() else { return Ok(()) };
+            for (((&p, v), m), &e) in rows {
+                if let (Some(w), Some(v)) = (row_weight(p, m[head], e, g), v[head * 32..].first_chunk::<32>()) {
+                    axpy_array(o, w, v);
+                }
+            }
         }
-        let w = shift_round(p as i64 * mant(j) as i64, 30 - values.exp[j] as i32 - g) as i32;
-        if w == 0 {
-            continue;
+        64 => {
+            let Some(o) = out.first_chunk_mut::<64>() else { return Ok(()) };
+            for (((&p, v), m), &e) in rows {
+                if let (Some(w), Some(v)) = (row_weight(p, m[head], e, g), v[head * 64..].first_chunk::<64>()) {
+                    axpy_array(o, w, v);
+                }
+            }
         }
-        let v = &v[head * hd..(head + 1) * hd];
-        match (out.first_chunk_mut::<32>(), v.first_chunk::<32>()) {
-            (Some(o), Some(v)) if hd == 32 => axpy_array(o, w, v),
-            _ => axpy(out, w, v),
+        _ => {
+            for (((&p, v), m), &e) in rows {
+                if let Some(w) = row_weight(p, m[head], e, g) {
+                    axpy(out, w, &v[head * hd..(head + 1) * hd]);
+                }
+            }
         }
     }
     for o in out.iter_mut() {

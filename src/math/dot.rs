@@ -100,18 +100,28 @@ pub fn axpy(out: &mut [i32], w: i32, v: &[i8]) {
     }
 }
 
-/// [`axpy`] on fixed-size arrays (a multiple of 8), written out without a loop counter.
+/// `out[$o..$o+8] += w · v[$o..$o+8]`.
+macro_rules! axpy8 {
+    ($out:ident, $w:ident, $v:ident, $o:expr) => {
+        $out[$o] += $w * $v[$o] as i32;
+        $out[$o + 1] += $w * $v[$o + 1] as i32;
+        $out[$o + 2] += $w * $v[$o + 2] as i32;
+        $out[$o + 3] += $w * $v[$o + 3] as i32;
+        $out[$o + 4] += $w * $v[$o + 4] as i32;
+        $out[$o + 5] += $w * $v[$o + 5] as i32;
+        $out[$o + 6] += $w * $v[$o + 6] as i32;
+        $out[$o + 7] += $w * $v[$o + 7] as i32;
+    };
+}
+
+/// [`axpy`] on fixed-size arrays (a multiple of 32), 32 terms written out at a time.
 #[inline(always)]
 pub fn axpy_array<const N: usize>(out: &mut [i32; N], w: i32, v: &[i8; N]) {
-    for (o, x) in out.as_chunks_mut::<8>().0.iter_mut().zip(v.as_chunks::<8>().0) {
-        o[0] += w * x[0] as i32;
-        o[1] += w * x[1] as i32;
-        o[2] += w * x[2] as i32;
-        o[3] += w * x[3] as i32;
-        o[4] += w * x[4] as i32;
-        o[5] += w * x[5] as i32;
-        o[6] += w * x[6] as i32;
-        o[7] += w * x[7] as i32;
+    for (o, x) in out.as_chunks_mut::<32>().0.iter_mut().zip(v.as_chunks::<32>().0) {
+        axpy8!(o, w, x, 0);
+        axpy8!(o, w, x, 8);
+        axpy8!(o, w, x, 16);
+        axpy8!(o, w, x, 24);
     }
 }
 

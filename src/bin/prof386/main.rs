@@ -23,7 +23,20 @@ use gpt2dos::tokenizer::Tokenizer;
 
 static MODEL: &[u8] = include_bytes!("../../../models/DEFAULT.BIN");
 const PROMPT: &[u8] = b"It is a truth";
-const TOKENS: u32 = 32;
+/// Tokens to generate: 32 (GEN's benchmark), or PROF_TOKENS at build time.
+const TOKENS: u32 = match option_env!("PROF_TOKENS") {
+    Some(s) => parse_u32(s.as_bytes()),
+    None => 32,
+};
+
+const fn parse_u32(b: &[u8]) -> u32 {
+    let (mut n, mut i) = (0u32, 0);
+    while i < b.len() {
+        n = n * 10 + (b[i] - b'0') as u32;
+        i += 1;
+    }
+    n
+}
 
 #[no_mangle]
 extern "C" fn prof_main() -> ! {
