@@ -6,6 +6,7 @@
 #
 #   scripts/profile-386.sh [callgrind_annotate options]   (output: build/prof386.out)
 #   PROF_TOKENS=200 scripts/profile-386.sh                  (a longer run: attention grows)
+#   PROF_SAMPLED=1 scripts/profile-386.sh                   (GEN's default sampling, not greedy)
 #   scripts/op-breakdown.py build/prof386.out 32              (per token, by operation)
 #   scripts/callgrind-lines.py build/prof386.out 32 forward   (per token, by source line)
 set -euo pipefail

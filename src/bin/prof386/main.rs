@@ -46,7 +46,11 @@ extern "C" fn prof_main() -> ! {
     let tokenizer = Tokenizer::from_section_bytes(&tok).unwrap_or_else(|_| fail(b"tokenizer\n"));
     let mut ids = alloc::vec::Vec::new();
     tokenizer.encode(PROMPT, &mut ids);
-    let params = SampleParams { temperature_milli: 0, ..SampleParams::default() };
+    // Greedy (GEN's benchmark, /T:0), or GEN's default sampling when built with PROF_SAMPLED.
+    let params = match option_env!("PROF_SAMPLED") {
+        Some(_) => SampleParams::default(),
+        None => SampleParams { temperature_milli: 0, ..SampleParams::default() },
+    };
     let ctx = model.config.n_ctx as usize;
     let mut g = Generator::new(model, ctx, params, 1).unwrap_or_else(|_| fail(b"generator\n"));
     for &t in &ids {
