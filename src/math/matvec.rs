@@ -96,7 +96,7 @@ pub fn matvec(w: WeightRows, x: &ActQ, bias: Option<&[i32]>, out: &mut [i32]) ->
     }
     match w.group {
         32 if w.cols == 128 => rows_128(w, x, bias, out),
-        32 if w.cols % 128 == 0 => rows_by4(w, x, bias, out),
+        32 if w.cols.is_multiple_of(128) => rows_by4(w, x, bias, out),
         32 => rows_fixed::<32>(w, x, bias, out),
         64 => rows_fixed::<64>(w, x, bias, out),
         g if g % 32 == 0 => row_loop::<DotBy32>(w, x, bias, out, g),

@@ -178,7 +178,7 @@ fn short_rounding_way_equals_the_general_one() {
         for _ in 0..200 {
             // Row sums up to the proven bound 2^61 in magnitude, of every size.
             let t = (rng.next_u64() >> (3 + rng.next_u32() % 61)) as i64;
-            let t = if rng.next_u32() % 2 == 0 { -t } else { t };
+            let t = if rng.next_u32().is_multiple_of(2) { -t } else { t };
             let b = rng.next_u32() as i32;
             let want = sat_i32(shift_round(t, sh).saturating_add(b as i64));
             assert_eq!(finish(t, sh, half, b), want, "t={t} sh={sh} b={b}");
