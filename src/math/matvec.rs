@@ -119,7 +119,7 @@ macro_rules! group32 {
 /// and output head): four groups written out, and `x` held as one array, which LLVM
 /// keeps on the stack, so the dot addresses it by constant offsets and has the
 /// registers for the weights and the sums. Measured with scripts/profile-386.sh:
-/// 450 instructions per row (3.5 per MAC), against 520 for [`rows_by4`] and 560 for
+/// 450 instructions per row (3.5 per MAC), against about 495 for [`rows_by4`] or
 /// [`rows_fixed`].
 #[inline(never)]
 fn rows_128(w: WeightRows, x: &ActQ, bias: Option<&[i32]>, out: &mut [i32]) {
