@@ -5,7 +5,7 @@ fn main() {
     let target = std::env::var("TARGET").unwrap_or_default();
     if target.contains("dos") {
         let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap();
-        println!("cargo:rustc-link-arg-bins=-T{dir}/targets/dos.ld");
-        println!("cargo:rustc-link-arg-bins=--gc-sections");
+        println!("cargo:rustc-link-arg-bin=gen=-T{dir}/targets/dos.ld");
+        println!("cargo:rustc-link-arg-bin=gen=--gc-sections");
     }
 }

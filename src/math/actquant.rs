@@ -82,10 +82,23 @@ pub fn quantize_row<T: From<i8>>(
     if mant.len() != x.len() / group {
         return Err(MathError::Shape("mant"));
     }
-    let amax_row = x.iter().map(|v| v.unsigned_abs()).max().unwrap_or(0);
+    // Group maxima first (kept for the second pass when there are few groups), the row's
+    // is their maximum.
+    let mut kept = [0u32; KEPT_GROUPS];
+    let mut amax_row = 0;
+    for (g, xg) in x.chunks_exact(group).enumerate() {
+        let amax = abs_max(xg);
+        if let Some(k) = kept.get_mut(g) {
+            *k = amax;
+        }
+        amax_row = amax_row.max(amax);
+    }
     let exp = row_exponent(amax_row);
-    for ((xg, qg), m) in x.chunks_exact(group).zip(q.chunks_exact_mut(group)).zip(mant) {
-        let amax = xg.iter().map(|v| v.unsigned_abs()).max().unwrap_or(0);
+    for (g, ((xg, qg), m)) in x.chunks_exact(group).zip(q.chunks_exact_mut(group)).zip(mant).enumerate() {
+        let amax = match kept.get(g) {
+            Some(&a) => a,
+            None => abs_max(xg),
+        };
         let mg = mantissa(amax, exp);
         *m = mg as u16;
         // |x| * 2^-exp / mg, rounded. By the choice of exp the numerator stays below
@@ -106,6 +119,16 @@ pub fn quantize_row<T: From<i8>>(
     Ok(exp as i8)
 }
 
+/// Group maxima [`quantize_row`] keeps between its passes; rows of more groups find
+/// the rest again. (The default model's longest row has 16 groups; zeroing a larger
+/// array is a `memset` call per row.)
+const KEPT_GROUPS: usize = 16;
+
+/// Largest `|v|`.
+fn abs_max(xs: &[i32]) -> u32 {
+    xs.iter().map(|v| v.unsigned_abs()).max().unwrap_or(0)
+}
+
 /// Smallest exponent whose mantissa for `amax_row` fits [`MANT_MAX`]; 0 for a zero row.
 /// In [-21, 11].
 fn row_exponent(amax_row: u32) -> i32 {
@@ -118,11 +141,15 @@ fn row_exponent(amax_row: u32) -> i32 {
     if mantissa(amax_row, e) <= MANT_MAX { e } else { e + 1 }
 }
 
-/// `ceil(amax / (127 · 2^exp))`.
+/// `ceil(amax / (127 · 2^exp))`. (In u32 where it fits, as for every exponent
+/// [`row_exponent`] picks: a u64 division is a library call on i386.)
 fn mantissa(amax: u32, exp: i32) -> u32 {
-    if exp >= 0 {
-        let d = 127u64 << exp;
-        (amax as u64).div_ceil(d) as u32
+    if (0..=24).contains(&exp) {
+        amax.div_ceil(127 << exp)
+    } else if exp >= 0 {
+        (amax as u64).div_ceil(127u64 << exp) as u32
+    } else if -exp < 32 && amax < (1 << (32 + exp)) {
+        (amax << -exp).div_ceil(127)
     } else {
         // exp < 0 only when amax < 2^21, so the shift stays below 2^43 in u64.
         ((amax as u64) << (-exp)).div_ceil(127) as u32
@@ -171,6 +198,23 @@ mod tests {
                 // The largest value uses (nearly) the full int8 range.
                 let qmax = a.q.iter().map(|v| v.abs()).max().unwrap();
                 assert!(qmax >= 126 || x.iter().all(|&v| v == 0), "qmax {qmax}");
+            }
+        }
+    }
+
+    #[test]
+    fn mantissa_equals_the_u64_formula() {
+        let mut rng = Pcg32::new(3, 9);
+        for exp in -21..=11 {
+            for _ in 0..2000 {
+                let a = rng.next_u32() >> (rng.next_u32() % 32);
+                let a = if exp < 0 { a >> 10 } else { a.min(1 << 31) };
+                let want = if exp >= 0 {
+                    (a as u64).div_ceil(127u64 << exp)
+                } else {
+                    ((a as u64) << -exp).div_ceil(127)
+                };
+                assert_eq!(mantissa(a, exp), want as u32, "a={a} exp={exp}");
             }
         }
     }

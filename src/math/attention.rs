@@ -10,7 +10,7 @@
 use super::actquant::{check_group, ActQ};
 use super::fixed::{bitlen_u32, sat_i32, shift_round};
 use super::isqrt::isqrt_u64;
-use super::dot::{axpy, Dot, DotAny, DotBy32};
+use super::dot::{axpy, axpy_array, dot_array, Dot, DotAny, DotBy32};
 use super::MathError;
 
 /// Rows of a K or V cache (see the module doc). `q` is `rows × dim`, `mant`
@@ -45,6 +45,17 @@ impl KvRows<'_> {
     }
 }
 
+/// Row j's multiplier in [`attn_mix`]: `round(p_j · mant_j · 2^(exp_j + g) / 2^30)`,
+/// None when it is 0 (the row adds nothing).
+#[inline(always)]
+fn row_weight(p: u32, mant: u16, exp: i8, g: i32) -> Option<i32> {
+    if p == 0 {
+        return None;
+    }
+    let w = shift_round(p as i64 * mant as i64, 30 - exp as i32 - g) as i32;
+    if w == 0 { None } else { Some(w) }
+}
+
 /// Most cache rows [`attn_mix`] sums (its i32 accumulators are proven for this many).
 pub const MAX_KV_ROWS: usize = 1 << 20;
 
@@ -77,10 +88,32 @@ pub fn attn_scores(q: &ActQ, head: usize, keys: KvRows, out: &mut [i32]) -> Resu
         return Err(MathError::Shape("out"));
     }
     match keys.head_dim {
+        32 => scores_fixed::<32>(q, head, keys, out),
+        64 => scores_fixed::<64>(q, head, keys, out),
         hd if hd % 32 == 0 => scores::<DotBy32>(q, head, keys, out, hd),
         hd => scores::<DotAny>(q, head, keys, out, hd),
     }
     Ok(())
+}
+
+/// [`scores`] for a head size of `H` (32 or 64): the head's slices as fixed-size
+/// arrays, so the dot is written out with no per-row iterator setup.
+#[inline(never)]
+fn scores_fixed<const H: usize>(q: &ActQ, head: usize, keys: KvRows, out: &mut [i32]) {
+    let heads = keys.dim / H;
+    let (Some(qh), Some(&mq)) = (q.q[head * H..].first_chunk::<H>(), q.mant.get(head)) else {
+        return;
+    };
+    let rows = keys.q.chunks_exact(keys.dim).zip(keys.mant.chunks_exact(heads)).zip(keys.exp);
+    for (o, ((k, km), &ke)) in out.iter_mut().zip(rows) {
+        let (Some(kh), Some(&mk)) = (k[head * H..].first_chunk::<H>(), km.get(head)) else {
+            return;
+        };
+        let p = (mq as u32 * mk as u32) as i32; // < 2^30
+        let t = dot_array(kh, qh) as i64 * p as i64;
+        // raw = dot · mq · mk · 2^(eq + ek) / 2^16
+        *o = sat_i32(shift_round(t, 16 - q.exp as i32 - ke as i32));
+    }
 }
 
 #[inline(always)]
@@ -111,12 +144,14 @@ pub fn attn_mix(probs: &[u32], values: KvRows, head: usize, out: &mut [i32]) -> 
         return Err(MathError::Shape("out"));
     }
     let (hd, heads) = (values.head_dim, values.dim / values.head_dim);
-    let mant = |j: usize| values.mant[j * heads + head] as u32;
     out.fill(0);
     // Largest row scale among rows that count, as a power of two: scale_j < 2^top.
-    let Some(top) = (0..probs.len())
-        .filter(|&j| probs[j] != 0 && mant(j) != 0)
-        .map(|j| bitlen_u32(mant(j)) + values.exp[j] as i32)
+    let Some(top) = probs
+        .iter()
+        .zip(values.mant.chunks_exact(heads))
+        .zip(values.exp)
+        .filter(|((&p, m), _)| p != 0 && m[head] != 0)
+        .map(|((_, m), &e)| bitlen_u32(m[head] as u32) + e as i32)
         .max()
     else {
         return Ok(());
@@ -124,15 +159,31 @@ pub fn attn_mix(probs: &[u32], values: KvRows, head: usize, out: &mut [i32]) -> 
     // w_j = p_j · scale_j · 2^g / 2^30 < p_j/2^30 · 2^22: the sum of |w_j · v| stays
     // below 2^29 + 64 · rows.
     let g = 22 - top;
-    for (j, (&p, v)) in probs.iter().zip(values.q.chunks_exact(values.dim)).enumerate() {
-        if p == 0 {
-            continue;
+    let rows = probs.iter().zip(values.q.chunks_exact(values.dim)).zip(values.mant.chunks_exact(heads)).zip(values.exp);
+    match hd {
+        32 => {
+            let Some(o) = out.first_chunk_mut::<32>() else { return Ok(()) };
+            for (((&p, v), m), &e) in rows {
+                if let (Some(w), Some(v)) = (row_weight(p, m[head], e, g), v[head * 32..].first_chunk::<32>()) {
+                    axpy_array(o, w, v);
+                }
+            }
         }
-        let w = shift_round(p as i64 * mant(j) as i64, 30 - values.exp[j] as i32 - g) as i32;
-        if w == 0 {
-            continue;
+        64 => {
+            let Some(o) = out.first_chunk_mut::<64>() else { return Ok(()) };
+            for (((&p, v), m), &e) in rows {
+                if let (Some(w), Some(v)) = (row_weight(p, m[head], e, g), v[head * 64..].first_chunk::<64>()) {
+                    axpy_array(o, w, v);
+                }
+            }
         }
-        axpy(out, w, &v[head * hd..(head + 1) * hd]);
+        _ => {
+            for (((&p, v), m), &e) in rows {
+                if let Some(w) = row_weight(p, m[head], e, g) {
+                    axpy(out, w, &v[head * hd..(head + 1) * hd]);
+                }
+            }
+        }
     }
     for o in out.iter_mut() {
         *o = sat_i32(shift_round(*o as i64, g));

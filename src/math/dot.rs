@@ -4,7 +4,7 @@
 //! 32 terms are written out in full (no loop counter, no remainder test), because the
 //! DOS build is compiled for size and would not unroll them itself; multiples of 32
 //! loop over that; any other length takes the generic loop, unrolled by 8. Callers
-//! dispatch on the length once per call (`match len { 32 => f::<Dot32>(), .. }`), so
+//! dispatch on the length once per call (`match len { 32 => f::<DotBy32>(), .. }`), so
 //! each arm gets its own copy of the row loop with the kernel inlined. (A trait, not
 //! `impl Fn`: a fn item called through `Fn` goes via a shim that `opt-level="s"` does
 //! not inline.)
@@ -54,6 +54,19 @@ pub fn dot32(w: &[i8], x: &[i32]) -> i32 {
     acc
 }
 
+/// `N` terms (a multiple of 32) of fixed-size arrays, as [`dot32`]s.
+#[inline(always)]
+pub fn dot_array<const N: usize>(w: &[i8; N], x: &[i32; N]) -> i32 {
+    let mut acc = 0i32;
+    for (a, b) in w.as_chunks::<32>().0.iter().zip(x.as_chunks::<32>().0) {
+        mac8!(acc, a, b, 0);
+        mac8!(acc, a, b, 8);
+        mac8!(acc, a, b, 16);
+        mac8!(acc, a, b, 24);
+    }
+    acc
+}
+
 /// A multiple of 32 terms, as a loop over [`dot32`]. (Written out in full, a 64-term
 /// chain runs i386 out of registers — LLVM re-pairs the sums for ILP — and reloads a
 /// pointer per term.)
@@ -87,24 +100,40 @@ pub fn axpy(out: &mut [i32], w: i32, v: &[i8]) {
     }
 }
 
+/// `out[$o..$o+8] += w · v[$o..$o+8]`.
+macro_rules! axpy8 {
+    ($out:ident, $w:ident, $v:ident, $o:expr) => {
+        $out[$o] += $w * $v[$o] as i32;
+        $out[$o + 1] += $w * $v[$o + 1] as i32;
+        $out[$o + 2] += $w * $v[$o + 2] as i32;
+        $out[$o + 3] += $w * $v[$o + 3] as i32;
+        $out[$o + 4] += $w * $v[$o + 4] as i32;
+        $out[$o + 5] += $w * $v[$o + 5] as i32;
+        $out[$o + 6] += $w * $v[$o + 6] as i32;
+        $out[$o + 7] += $w * $v[$o + 7] as i32;
+    };
+}
+
+/// [`axpy`] on fixed-size arrays (a multiple of 32), 32 terms written out at a time.
+#[inline(always)]
+pub fn axpy_array<const N: usize>(out: &mut [i32; N], w: i32, v: &[i8; N]) {
+    for (o, x) in out.as_chunks_mut::<32>().0.iter_mut().zip(v.as_chunks::<32>().0) {
+        axpy8!(o, w, x, 0);
+        axpy8!(o, w, x, 8);
+        axpy8!(o, w, x, 16);
+        axpy8!(o, w, x, 24);
+    }
+}
+
 /// A dot kernel chosen at compile time.
 pub trait Dot {
     fn dot(w: &[i8], x: &[i32]) -> i32;
 }
 
-/// Exactly 32.
-pub struct Dot32;
 /// Any multiple of 32.
 pub struct DotBy32;
 /// Any length.
 pub struct DotAny;
-
-impl Dot for Dot32 {
-    #[inline(always)]
-    fn dot(w: &[i8], x: &[i32]) -> i32 {
-        dot32(w, x)
-    }
-}
 
 impl Dot for DotBy32 {
     #[inline(always)]
@@ -126,6 +155,10 @@ mod tests {
     use crate::sample::rng::Pcg32;
     use alloc::vec::Vec;
 
+    fn want32_of(w: &[i8], x: &[i32]) -> i32 {
+        w[..32].iter().zip(x).map(|(&a, &b)| a as i32 * b).sum()
+    }
+
     #[test]
     fn all_kernels_agree_with_plain_loops() {
         let mut rng = Pcg32::new(3, 3);
@@ -141,9 +174,18 @@ mod tests {
             if n % 32 == 0 {
                 assert_eq!(dot_by32(&w, &x), want);
             }
+            if n == 64 {
+                assert_eq!(dot_array::<64>(w[..].try_into().unwrap(), x[..].try_into().unwrap()), want);
+                assert_eq!(dot_array::<32>(w[..32].try_into().unwrap(), x[..32].try_into().unwrap()), want32_of(&w, &x));
+            }
             let mut acc: Vec<i32> = x.clone();
             axpy(&mut acc, -3, &w);
             assert!(acc.iter().zip(&x).zip(&w).all(|((&a, &b), &c)| a == b - 3 * c as i32), "axpy n={n}");
+            if n == 64 {
+                let mut fixed: [i32; 64] = x[..].try_into().unwrap();
+                axpy_array(&mut fixed, -3, w[..].try_into().unwrap());
+                assert_eq!(&fixed[..], &acc[..]);
+            }
         }
         // Short slices fall back instead of panicking.
         assert_eq!(dot32(&[2; 3], &[5; 3]), 30);

@@ -33,8 +33,9 @@
 //! Activations are quantized per group with the weight's group size (like Q8_0 / runq),
 //! so an outlier channel only coarsens its own group. The int8 activations are held as
 //! i32 so each MAC is `movsx; imul r32, m32; add` on i386; groups of 32 are written out
-//! in full (see `dot.rs`). Measured on the i386 code16 build (opt-level "s"): 3.59
-//! instructions per MAC at group 32, 3.52 at group 64, over the group loop.
+//! in full (see `dot.rs`); `matvec` picks a row loop by shape (see `matvec.rs`).
+//! Counted on GEN's build with `scripts/profile-386.sh`: 3.5 instructions per MAC for
+//! rows of 128 columns at group 32, row overhead included.
 //!
 //! # Attention and the K/V cache
 //!

@@ -16,6 +16,7 @@ const FRAC_BITS: u32 = 24 - EXP2_BITS;
 
 /// e^t for t ≤ 0 (Q16.16) in Q2.30; t > 0 counts as 0. Relative error < 4e-6
 /// (interpolation), plus half an LSB of 2^-30.
+#[inline]
 pub fn exp_neg_q30(t: i32) -> u32 {
     if t >= 0 {
         return PROB_ONE;

@@ -83,6 +83,16 @@ fn ranking_matches_a_reference_sort_with_ties() {
         let ids: Vec<u32> = c.pairs().iter().map(|p| p.0).collect();
         assert_eq!(ids, order[..k as usize].to_vec(), "top_k {k}");
     }
+    // Distinct values too, at the default model's vocabulary and GEN's default k.
+    let wide = random_logits(9, 2048);
+    let mut wide_order: Vec<u32> = (0..2048).collect();
+    wide_order.sort_by(|&a, &b| wide[b as usize].cmp(&wide[a as usize]).then(a.cmp(&b)));
+    for k in [1u32, 50, 2047] {
+        let mut c = candidates::Candidates::with_capacity(2048);
+        c.build(&wide, 1000, k, 1000);
+        let ids: Vec<u32> = c.pairs().iter().map(|p| p.0).collect();
+        assert_eq!(ids, wide_order[..k as usize].to_vec(), "top_k {k} of 2048");
+    }
     // top-k then top-p: the nucleus of the k best, still in reference order.
     let mut c = candidates::Candidates::with_capacity(500);
     c.build(&logits, 1000, 40, 500);

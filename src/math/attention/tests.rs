@@ -137,6 +137,36 @@ fn mix_matches_float_within_bound() {
 }
 
 #[test]
+fn mix_equals_exact_formula() {
+    // The documented integer formula, written plainly: g = 22 - top, one rounded
+    // multiplier per row, i64 sums, one rounding shift per output.
+    let mut rng = Pcg32::new(43, 2);
+    for &(dim, hd, rows) in &[(128usize, 32usize, 40usize), (768, 64, 30), (96, 48, 12)] {
+        let v = Cache::random(&mut rng, rows, dim, hd, 1.5);
+        let scores: Vec<i32> = (0..rows).map(|_| from_f64(unit(&mut rng) * 8.0)).collect();
+        let mut p = vec![0u32; rows];
+        softmax_q30(&scores, &mut p).unwrap();
+        let heads = dim / hd;
+        for head in 0..heads {
+            let mut out = vec![0; hd];
+            attn_mix(&p, v.rows(), head, &mut out).unwrap();
+            let m = |j: usize| v.mant[j * heads + head] as u32;
+            let top = (0..rows).filter(|&j| p[j] != 0 && m(j) != 0).map(|j| bitlen_u32(m(j)) + v.exp[j] as i32).max().unwrap();
+            let g = 22 - top;
+            let mut want = vec![0i64; hd];
+            for j in 0..rows {
+                let w = shift_round(p[j] as i64 * m(j) as i64, 30 - v.exp[j] as i32 - g);
+                for d in 0..hd {
+                    want[d] += w * v.q[j * dim + head * hd + d] as i64;
+                }
+            }
+            let want: Vec<i32> = want.iter().map(|&t| sat_i32(shift_round(t, g))).collect();
+            assert_eq!(out, want, "dim {dim} hd {hd} head {head}");
+        }
+    }
+}
+
+#[test]
 fn whole_head_matches_float_attention() {
     let mut rng = Pcg32::new(43, 2);
     let (dim, hd, rows) = (768, 64, 200);

@@ -49,7 +49,8 @@ fn random_case(rng: &mut Pcg32, rows: usize, cols: usize, group: usize) -> (Vec<
 #[test]
 fn equals_the_exact_formula() {
     let mut rng = Pcg32::new(11, 3);
-    for &(rows, cols, group) in &[(16usize, 64usize, 32usize), (9, 768, 32), (5, 768, 64), (3, 40, 8), (4, 36, 12)] {
+    let shapes = [(16usize, 64usize, 32usize), (7, 128, 32), (9, 768, 32), (6, 160, 32), (5, 768, 64), (3, 40, 8), (4, 36, 12)];
+    for &(rows, cols, group) in &shapes {
         let (_, qm, xv, bias) = random_case(&mut rng, rows, cols, group);
         let mut x = ActQ::new(cols, group).unwrap();
         x.quantize(&xv).unwrap();
@@ -167,4 +168,20 @@ fn rows_dequantize_to_q16() {
     }
     assert_eq!(qm.view().row_q16(3, &mut got), Err(MathError::Shape("row")));
     assert_eq!(qm.view().row_q16(0, &mut got[..3]), Err(MathError::Shape("out")));
+}
+
+#[test]
+fn short_rounding_way_equals_the_general_one() {
+    let mut rng = Pcg32::new(15, 2);
+    for sh in -70..=70 {
+        let half = round_half(sh);
+        for _ in 0..200 {
+            // Row sums up to the proven bound 2^61 in magnitude, of every size.
+            let t = (rng.next_u64() >> (3 + rng.next_u32() % 61)) as i64;
+            let t = if rng.next_u32().is_multiple_of(2) { -t } else { t };
+            let b = rng.next_u32() as i32;
+            let want = sat_i32(shift_round(t, sh).saturating_add(b as i64));
+            assert_eq!(finish(t, sh, half, b), want, "t={t} sh={sh} b={b}");
+        }
+    }
 }
