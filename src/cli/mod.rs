@@ -21,6 +21,9 @@ pub struct Options<'a> {
     pub seed: Option<u32>,
     pub mem_kb: Option<u32>,
     pub ctx: Option<u32>,
+    /// Memory monitor thresholds, percent of the budget (default 85 and 95).
+    pub warn_pct: Option<u32>,
+    pub refuse_pct: Option<u32>,
     pub out: Option<&'a [u8]>,
     pub stats: bool,
     pub bench: bool,
@@ -71,6 +74,8 @@ enum Kind {
 /// not read as `/T` + `P`.
 const SWITCHES: &[(&[u8], Kind)] = &[
     (b"SELFTEST", Kind::Flag),
+    (b"REFUSE", Kind::Number),
+    (b"WARN", Kind::Number),
     (b"STATS", Kind::Flag),
     (b"BENCH", Kind::Flag),
     (b"INFO", Kind::Flag),
@@ -139,6 +144,7 @@ fn apply<'a>(
     }
     let number = || number::parse_u32(v).ok_or(UsageError::BadValue(word));
     let milli = || number::parse_milli(v).ok_or(UsageError::BadValue(word));
+    let percent = |n: u32| if (1..=100).contains(&n) { Ok(n) } else { Err(UsageError::BadValue(word)) };
     match key {
         b"SELFTEST" => o.selftest = true,
         b"STATS" => o.stats = true,
@@ -148,6 +154,8 @@ fn apply<'a>(
         b"?" | b"H" => o.help = true,
         b"MEM" => o.mem_kb = Some(number()?),
         b"CTX" => o.ctx = Some(number()?),
+        b"WARN" => o.warn_pct = Some(percent(number()?)?),
+        b"REFUSE" => o.refuse_pct = Some(percent(number()?)?),
         b"N" => o.tokens = Some(number()?),
         b"K" => o.top_k = Some(number()?),
         b"S" => o.seed = Some(number()?),

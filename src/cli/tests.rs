@@ -42,3 +42,11 @@ fn milli_parsing() {
     assert_eq!(parse_milli(b"."), None);
     assert_eq!(parse_milli(b"1.2x"), None);
 }
+
+#[test]
+fn memory_thresholds_are_percentages() {
+    let o = parse(b"/WARN:70 -refuse 90").unwrap();
+    assert_eq!((o.warn_pct, o.refuse_pct), (Some(70), Some(90)));
+    assert_eq!(parse(b"/WARN:0"), Err(UsageError::BadValue(b"/WARN:0")));
+    assert_eq!(parse(b"/REFUSE:101"), Err(UsageError::BadValue(b"/REFUSE:101")));
+}

@@ -219,6 +219,11 @@ pub fn leak_report() {
     }
 }
 
+/// Sets the monitor's thresholds (per mille of the budget): warn, refuse.
+pub fn set_thresholds(warn_permille: u32, refuse_permille: u32) {
+    state().tracker.set_thresholds(warn_permille, refuse_permille);
+}
+
 /// True once, when use first passes the warning threshold (85 % of the budget).
 pub fn take_warning() -> bool {
     state().tracker.take_warning()

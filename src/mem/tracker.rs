@@ -66,6 +66,10 @@ impl<const N: usize> Tracker<N> {
         self.refuse_permille = refuse_permille;
     }
 
+    pub fn warn_permille(&self) -> u32 {
+        self.warn_permille
+    }
+
     pub fn limit(&self) -> u32 {
         (self.budget as u64 * self.refuse_permille as u64 / 1000) as u32
     }

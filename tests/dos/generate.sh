@@ -152,6 +152,10 @@ if [ -f "$root/models/DEFAULT.BIN" ]; then
     expect_out 11 "plan: block-sparse attention, blocks of 16: first 1 \\+ newest 4" "no file for the KV cache: block-sparse"
     expect_out 11 "$(ids_line "$dsparse")" "block-sparse ids equal the host's"
     no_leaks "no leaks with a spilled or block-sparse KV cache"
+    boot default-noxms --no-xms -- "GEN.EXE /M:D:\\DEFAULT.BIN /P:\"$dprompt\" /N:30 /T:0 /IDS /STATS"
+    expect_out 1 "memory: 0 KB XMS" "default model without XMS: conventional memory only"
+    expect_out 1 "$(ids_line "$dgreedy")" "default model without XMS gives the greedy ids"
+    no_leaks "no leaks without XMS on the default model"
     left=$(ls -A "$kvtmp")
     [ -z "$left" ] && pass "the KV scratch file is deleted after every run, Ctrl-C included" \
         || fail "the KV scratch file is deleted after every run" "left in %TEMP%: $left"

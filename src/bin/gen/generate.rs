@@ -47,9 +47,14 @@ fn generate(o: &Options) -> Result<(), u8> {
     // Plan before anything big is allocated.
     let budget = o.mem_kb.map_or(u32::MAX, |kb| kb.saturating_mul(1024));
     let info = heap::init(budget);
+    let (warn, refuse) = (o.warn_pct.unwrap_or(85) * 10, o.refuse_pct.unwrap_or(95) * 10);
+    heap::set_thresholds(warn, refuse);
+    // The plan fills 80 % of the budget, sized for refusal at 95 %: a lower refusal
+    // threshold shrinks what the plan may take in proportion.
+    let plan_budget = info.total() as u64 * refuse.min(950) as u64 / 950;
     let want_ctx = o.ctx.unwrap_or(0) as usize;
     let plan_with = |can_spill| {
-        let input = PlanInput { budget: info.total() as u64, want_ctx, can_spill };
+        let input = PlanInput { budget: plan_budget, want_ctx, can_spill };
         plan::plan(reader.header(), input).map_err(|f| {
             err(
                 exit_code::OUT_OF_MEMORY,
@@ -157,8 +162,9 @@ fn run_model<L: LayerSource>(
         let t = heap::tracker();
         let _ = write!(
             console::stderr(),
-            "GEN: warning: {} KB in use, over 85 % of the {} KB budget\r\n",
+            "GEN: warning: {} KB in use, over {} % of the {} KB budget\r\n",
             t.in_use() / 1024,
+            t.warn_permille() / 10,
             t.budget() / 1024
         );
     }

@@ -6,7 +6,8 @@ const USAGE: &str = "\
 GEN - GPT-2 text generation for DOS (386+, no FPU needed)\r
 \r
 GEN [/M:file] [/P:text | /F:file] [/N:n] [/T:t] [/K:k] [/TP:p] [/RP:r] [/S:seed]\r
-    [/MEM:kb] [/CTX:n] [/O:file] [/IDS] [/STATS] [/BENCH] [/INFO] [/SELFTEST] [/?]\r
+    [/MEM:kb] [/CTX:n] [/WARN:%] [/REFUSE:%] [/O:file] [/IDS] [/STATS] [/BENCH]\r
+    [/INFO] [/SELFTEST] [/?]\r
 \r
   /M:file    model file (GPT2BSCM)         /P:text   prompt (quote spaces)\r
   /F:file    prompt from a file            /N:n      tokens to generate\r
@@ -17,6 +18,7 @@ GEN [/M:file] [/P:text | /F:file] [/N:n] [/T:t] [/K:k] [/TP:p] [/RP:r] [/S:seed]
   /IDS       print token ids               /STATS    memory plan and usage\r
   /BENCH     timing figures                /INFO     machine and memory facts\r
   /SELFTEST  test XMS memory               /CRC:file length and CRC32 of a file\r
+  /WARN:%    warn past this use (85)       /REFUSE:% refuse past this use (95)\r
   Switches also take the form -x value, e.g. -n 50 -t 0.8\r
 \r
 ERRORLEVEL: 0 ok, 1 usage, 2 file not found or I/O, 3 bad model file,\r
