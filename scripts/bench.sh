@@ -27,11 +27,21 @@ gen_bench() {  # label, GEN switches
     local out; out=$(run "GEN.EXE $2 /BENCH /STATS"); echo "$out"
     local ms; ms=$(echo "$out" | sed -nE 's/.*\(([0-9]+) ms\/token.*/\1/p')
     local peak; peak=$(echo "$out" | sed -nE 's/^memory: peak ([0-9]+) KB.*/\1/p')
-    local plan; plan=$(echo "$out" | sed -nE 's/^plan: ([a-z ]+) \(.*/\1/p' | head -1)
-    record "$1 ($plan)" "$ms ms/token, peak $peak KB"
+    local plan; plan=$(echo "$out" | sed -nE 's/^plan: ([a-z +]+) \(.*/\1/p' | head -1)
+    local kv; kv=$(echo "$out" | sed -nE 's/^plan: (KV cache [^,]*|block-sparse attention).*/\1/p' | head -1)
+    local hits; hits=$(echo "$out" | sed -nE 's/^pool: .*\(hit rate ([0-9]+) %\).*/, pool hit rate \1 %/p')
+    local load; load=$(echo "$out" | sed -nE 's/^load: ([0-9]+) ms.*/, open (CRC once) \1 ms/p')
+    record "$1 ($plan; $kv)" "$ms ms/token, peak $peak KB$hits$load"
 }
 if [ -f models/DEFAULT.BIN ]; then
     gen_bench "default model, 32 tokens greedy" '/M:D:\DEFAULT.BIN /P:"It is a truth" /N:32 /T:0'
+    gen_bench "default model, 32 tokens, GEN's default sampling" '/M:D:\DEFAULT.BIN /P:"It is a truth" /N:32'
+    # Each memory plan, forced by its budget (docs/MEMORY.md).
+    for mem in 1500 1000 600 300; do
+        gen_bench "default model, 16 tokens greedy, /MEM:$mem" "/M:D:\\DEFAULT.BIN /P:\"It is a truth\" /N:16 /T:0 /MEM:$mem"
+    done
+    gen_bench "default model, 16 tokens greedy, /CTX:256 /MEM:400 (KV cache on disk)" '/M:D:\DEFAULT.BIN /P:"It is a truth" /N:16 /T:0 /CTX:256 /MEM:400'
+    gen_bench "default model, 16 tokens greedy, /CTX:256 /MEM:270 (KV cache on disk, chunked)" '/M:D:\DEFAULT.BIN /P:"It is a truth" /N:16 /T:0 /CTX:256 /MEM:270'
 fi
 if [ "${1:-}" = "--124m" ]; then
     [ -f "$data/G124M.BIN" ] || {

@@ -91,14 +91,17 @@ fn row_chunks_of_any_size_give_identical_logits() {
 }
 
 #[test]
-fn row_streaming_checks_every_layer_when_it_opens() {
+fn streaming_checks_every_layer_when_it_opens() {
     let mut bytes = model_file(FIXTURES[0]);
     let h = ModelReader::open(MemFile::new(&bytes)).unwrap().header().clone();
     let last = h.config.num_layers - 1;
     let s = h.layers[last as usize];
     bytes[(s.offset + s.length / 2) as usize] ^= 0x40;
-    let opts = StreamOptions { head: true, row_chunk_bytes: Some(4096) };
-    let err = Model::streamed_with(ModelReader::open(MemFile::new(&bytes)).unwrap(), opts).err().unwrap();
-    let ModelError::Format(FormatError::SectionChecksum { section, .. }) = err else { panic!("{err:?}") };
-    assert_eq!(section, SectionId::Layer(last));
+    // By rows and by whole layers: per-token reads skip the CRC, so the open checks it.
+    for row_chunk_bytes in [Some(4096), None] {
+        let opts = StreamOptions { head: true, row_chunk_bytes };
+        let err = Model::streamed_with(ModelReader::open(MemFile::new(&bytes)).unwrap(), opts).err().unwrap();
+        let ModelError::Format(FormatError::SectionChecksum { section, .. }) = err else { panic!("{err:?}") };
+        assert_eq!(section, SectionId::Layer(last));
+    }
 }

@@ -49,6 +49,8 @@ pub(crate) struct SectionReader<'a, R> {
     io: &'a mut R,
     id: SectionId,
     hasher: crate::format::crc::Hasher,
+    /// False for a section already CRC-checked once: reads skip the hash.
+    hashing: bool,
     remaining: u64,
 }
 
@@ -60,8 +62,17 @@ impl<'a, R: Read + Seek> SectionReader<'a, R> {
             io,
             id,
             hasher: crate::format::crc::Hasher::new(),
+            hashing: true,
             remaining: section.length as u64,
         })
+    }
+
+    /// As `start`, for a section whose CRC was checked once already: no hashing, and
+    /// `finish` is not to be called.
+    pub fn start_checked(io: &'a mut R, id: SectionId, section: Section) -> Result<Self, FormatError> {
+        let mut sr = Self::start(io, id, section)?;
+        sr.hashing = false;
+        Ok(sr)
     }
 
     pub fn id(&self) -> SectionId {
@@ -78,7 +89,9 @@ impl<'a, R: Read + Seek> SectionReader<'a, R> {
             return Err(FormatError::Truncated { section: self.id });
         }
         read_exact(self.io, buf, self.id)?;
-        self.hasher.update(buf);
+        if self.hashing {
+            self.hasher.update(buf);
+        }
         self.remaining -= buf.len() as u64;
         Ok(())
     }

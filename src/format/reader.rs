@@ -128,6 +128,20 @@ impl<R: Read + Seek> ModelReader<R> {
         })
     }
 
+    /// As `read_layer_into`, without the CRC: for layers checked once with
+    /// `verify_section` (streaming reads them again for every token). The layer table
+    /// and every record header are still checked.
+    pub fn read_layer_into_checked(&mut self, i: usize, out: &mut LayerWeights) -> Result<(), FormatError> {
+        let section = self.header.layer(i)?;
+        let c = self.header.config;
+        let mut sr = SectionReader::start_checked(&mut self.io, SectionId::Layer(i as u32), section)?;
+        let table = read_table(&mut sr, &c, i as u32, section)?;
+        for (offset, part) in sorted_parts(&table) {
+            read_part(&mut sr, &c, offset, part, out, &mut self.allocated)?;
+        }
+        Ok(())
+    }
+
     /// Reads only the norms and biases of layer `i` into `out` (its matrices are left
     /// alone), for row-chunk streaming; returns the bytes read. Not CRC-checked: verify
     /// the section once with `verify_section`.

@@ -97,6 +97,18 @@ pub(super) struct RowLayers {
     chunk_bytes: usize,
 }
 
+/// CRC-checks every layer section once (streaming then reads them unchecked per
+/// token); returns the bytes checked.
+pub(crate) fn verify_layers<R: Read + Seek>(r: &mut ModelReader<R>) -> Result<u64, ModelError> {
+    let mut verified = 0;
+    for i in 0..r.config().num_layers as usize {
+        let section = r.header().layer(i)?;
+        r.verify_section(SectionId::Layer(i as u32), section)?;
+        verified += section.length as u64;
+    }
+    Ok(verified)
+}
+
 impl RowLayers {
     /// Verifies every layer section once and locates its matrices; also returns the
     /// bytes verified.
@@ -106,11 +118,8 @@ impl RowLayers {
     ) -> Result<(RowLayers, u64), ModelError> {
         let n = r.config().num_layers as usize;
         let mut infos = Vec::with_capacity(n);
-        let mut verified = 0;
+        let verified = verify_layers(r)?;
         for i in 0..n {
-            let section = r.header().layer(i)?;
-            r.verify_section(SectionId::Layer(i as u32), section)?;
-            verified += section.length as u64;
             let mut info = |p| r.matrix_info(MatrixId::Layer(i as u32, p));
             infos.push([
                 info(LayerPart::AttnQkv)?,

@@ -3,7 +3,7 @@
 //! layer's norms and biases with its matrices by chunks of rows (`row_chunks`); and
 //! optionally the token embedding (a row per lookup) and output head (chunks of rows).
 use super::layers::{layer_matvec, matrix_mut, norm_of, LayerSource, MATRIX_PARTS};
-use super::row_chunks::{chunk_rows, PooledReader, RowLayers};
+use super::row_chunks::{chunk_rows, verify_layers, PooledReader, RowLayers};
 use super::ModelError;
 use crate::format::layout::RecordShape;
 use crate::format::weights::empty_matrix;
@@ -50,8 +50,8 @@ struct HeadStream {
 }
 
 impl<R: Read + Seek> Streamed<R> {
-    /// Sections whose rows will be read unchecked (head, and layers by rows) are
-    /// CRC-checked once here.
+    /// Sections read again for every token (layers, and the head when it streams) are
+    /// CRC-checked once here; the per-token reads skip the CRC.
     pub fn new(mut reader: ModelReader<R>, opts: StreamOptions) -> Result<Self, ModelError> {
         let mut verified = 0u64;
         let head = if opts.head {
@@ -73,7 +73,10 @@ impl<R: Read + Seek> Streamed<R> {
             None
         };
         let layers = match opts.row_chunk_bytes {
-            None => LayerStream::Whole(WholeLayer { buf: LayerWeights::empty(), loaded: None }),
+            None => {
+                verified += verify_layers(&mut reader)?;
+                LayerStream::Whole(WholeLayer { buf: LayerWeights::empty(), loaded: None })
+            }
             Some(bound) => {
                 let (rows, bytes) = RowLayers::open(&mut reader, bound)?;
                 verified += bytes;
@@ -95,7 +98,7 @@ impl<R: Read + Seek> Streamed<R> {
 }
 
 impl WholeLayer {
-    /// Layer `i`, read (and CRC-checked) unless it is the one in memory. Its matrices go
+    /// Layer `i`, read (its CRC was checked at open) unless it is the one in memory. Its matrices go
     /// back to the pool and come out again at the next layer's sizes.
     fn load<R: Read + Seek>(
         &mut self,
@@ -118,7 +121,7 @@ impl WholeLayer {
             let m = file.pool.acquire(weights, weights / c.group_size.max(1) as usize)?;
             *matrix_mut(&mut self.buf, part)? = m;
         }
-        file.reader.read_layer_into(i, &mut self.buf)?;
+        file.reader.read_layer_into_checked(i, &mut self.buf)?;
         file.streamed += file.reader.header().layer(i)?.length as u64;
         self.loaded = Some(i);
         Ok(&self.buf)
