@@ -117,3 +117,14 @@ fn timeline_marks_every_op_of_a_token_with_the_bytes_in_use() {
     assert!(hi > lo, "the first streamed token takes its chunk buffers");
     assert!(t.marks().windows(2).any(|w| w[1].bytes > w[0].bytes));
 }
+
+#[test]
+fn sampler_bytes_is_what_the_sampler_allocates() {
+    use gpt2dos::sample::{SampleParams, Sampler};
+    for vocab in [1usize, 33, 2048, 50257] {
+        let before = ALLOCATED.with(|a| a.get());
+        let s = Sampler::new(SampleParams::default(), 1, vocab).unwrap();
+        assert_eq!(ALLOCATED.with(|a| a.get()) - before, Sampler::bytes(vocab), "vocab {vocab}");
+        drop(s);
+    }
+}

@@ -9,6 +9,7 @@ use super::plan_kv;
 use super::row_chunks::{chunk_rows, row_bytes};
 use super::streamed::{StreamOptions, HEAD_CHUNK_ROWS};
 use super::{KvMode, KvShape, RunState};
+use crate::sample::Sampler;
 use crate::format::layout::RecordShape;
 use crate::format::{Header, LayerPart, MatrixInfo, SectionId};
 
@@ -155,7 +156,8 @@ pub fn plan(h: &Header, input: PlanInput) -> Result<MemoryPlan, DoesNotFit> {
         ctx,
         weights,
         kv: kv.ram_bytes(shape, ctx) as u64,
-        scratch: RunState::bytes(&c, ctx) as u64,
+        // The forward pass's buffers and the sampler's.
+        scratch: (RunState::bytes(&c, ctx) + Sampler::bytes(c.vocab_size as usize)) as u64,
         tokenizer,
         budget: input.budget,
         kv_mode: kv,

@@ -68,6 +68,12 @@ pub struct Sampler {
 }
 
 impl Sampler {
+    /// Bytes `new` allocates (for the memory plan): a (token, logit) pair per token id
+    /// and a bit per token id for the repetition penalty.
+    pub fn bytes(vocab: usize) -> usize {
+        8 * vocab + 4 * vocab.div_ceil(32)
+    }
+
     pub fn new(params: SampleParams, seed: u64, vocab: usize) -> Result<Sampler, SampleError> {
         if params.rep_penalty_milli == 0 {
             return Err(SampleError::ZeroPenalty);
