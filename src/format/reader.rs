@@ -119,13 +119,7 @@ impl<R: Read + Seek> ModelReader<R> {
         let section = self.header.layer(i)?;
         let c = self.header.config;
         let id = SectionId::Layer(i as u32);
-        self.with_section(id, section, |sr, allocated| {
-            let table = read_table(sr, &c, i as u32, section)?;
-            for (offset, part) in sorted_parts(&table) {
-                read_part(sr, &c, offset, part, out, allocated)?;
-            }
-            Ok(())
-        })
+        self.with_section(id, section, |sr, allocated| read_layer_records(sr, &c, i as u32, section, out, allocated))
     }
 
     /// As `read_layer_into`, without the CRC: for layers checked once with
@@ -135,11 +129,7 @@ impl<R: Read + Seek> ModelReader<R> {
         let section = self.header.layer(i)?;
         let c = self.header.config;
         let mut sr = SectionReader::start_checked(&mut self.io, SectionId::Layer(i as u32), section)?;
-        let table = read_table(&mut sr, &c, i as u32, section)?;
-        for (offset, part) in sorted_parts(&table) {
-            read_part(&mut sr, &c, offset, part, out, &mut self.allocated)?;
-        }
-        Ok(())
+        read_layer_records(&mut sr, &c, i as u32, section, out, &mut self.allocated)
     }
 
     /// Reads only the norms and biases of layer `i` into `out` (its matrices are left
@@ -334,6 +324,22 @@ fn read_table<R: Read + Seek>(
         return Err(FormatError::LayerTable { layer, part, offset: pos as u32 });
     }
     Ok(table)
+}
+
+/// A layer's table, then its records in file order into `out`.
+fn read_layer_records<R: Read + Seek>(
+    sr: &mut SectionReader<'_, R>,
+    c: &ModelConfig,
+    layer: u32,
+    section: Section,
+    out: &mut LayerWeights,
+    allocated: &mut u64,
+) -> Result<(), FormatError> {
+    let table = read_table(sr, c, layer, section)?;
+    for (offset, part) in sorted_parts(&table) {
+        read_part(sr, c, offset, part, out, allocated)?;
+    }
+    Ok(())
 }
 
 /// The parts of a layer in file order.
