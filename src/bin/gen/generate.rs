@@ -36,6 +36,22 @@ fn err(code: u8, what: &[u8], detail: &dyn core::fmt::Display) -> u8 {
     code
 }
 
+/// Bytes the heap may take: `/MEM`, else all there is.
+pub fn budget_bytes(o: &Options) -> u32 {
+    o.mem_kb.map_or(u32::MAX, |kb| kb.saturating_mul(1024))
+}
+
+fn refuse_permille(o: &Options) -> u32 {
+    o.refuse_pct.unwrap_or(95) * 10
+}
+
+/// What the plan gets for a heap of `total` bytes. The plan fills 80 % of its budget,
+/// sized for refusal at 95 %: a lower `/REFUSE` shrinks that budget in proportion.
+pub fn plan_input(o: &Options, total: u32, can_spill: bool) -> PlanInput {
+    let budget = total as u64 * refuse_permille(o).min(950) as u64 / 950;
+    PlanInput { budget, want_ctx: o.ctx.unwrap_or(0) as usize, can_spill }
+}
+
 fn generate(o: &Options) -> Result<(), u8> {
     if o.stats {
         heap::report_clean_exit();
@@ -45,17 +61,10 @@ fn generate(o: &Options) -> Result<(), u8> {
     let mut reader = ModelReader::open(file).map_err(|e| err(exit_code::BAD_MODEL, name, &Colon(e)))?;
 
     // Plan before anything big is allocated.
-    let budget = o.mem_kb.map_or(u32::MAX, |kb| kb.saturating_mul(1024));
-    let info = heap::init(budget);
-    let (warn, refuse) = (o.warn_pct.unwrap_or(85) * 10, o.refuse_pct.unwrap_or(95) * 10);
-    heap::set_thresholds(warn, refuse);
-    // The plan fills 80 % of the budget, sized for refusal at 95 %: a lower refusal
-    // threshold shrinks what the plan may take in proportion.
-    let plan_budget = info.total() as u64 * refuse.min(950) as u64 / 950;
-    let want_ctx = o.ctx.unwrap_or(0) as usize;
+    let info = heap::init(budget_bytes(o));
+    heap::set_thresholds(o.warn_pct.unwrap_or(85) * 10, refuse_permille(o));
     let plan_with = |can_spill| {
-        let input = PlanInput { budget: plan_budget, want_ctx, can_spill };
-        plan::plan(reader.header(), input).map_err(|f| {
+        plan::plan(reader.header(), plan_input(o, info.total(), can_spill)).map_err(|f| {
             err(
                 exit_code::OUT_OF_MEMORY,
                 b"",
@@ -78,7 +87,7 @@ fn generate(o: &Options) -> Result<(), u8> {
             Err(e) => {
                 let _ = write!(
                     console::stderr(),
-                    "GEN: warning: no scratch file for the KV cache in %TEMP% ({}); keeping it in memory\r\n",
+                    "GEN: warning: no scratch file for the KV cache in %TEMP% ({}); planning without one\r\n",
                     e.message()
                 );
                 p = plan_with(false)?;

@@ -4,7 +4,7 @@ use core::fmt::Write as _;
 use gpt2dos::cli::Options;
 use gpt2dos::dos::{console, conv, cpu, heap, regs, xms, Handle};
 use gpt2dos::format::ModelReader;
-use gpt2dos::model::{plan, PlanInput};
+use gpt2dos::model::plan;
 
 pub fn print(o: &Options) {
     let mut out = console::stdout();
@@ -53,7 +53,7 @@ fn print_model(o: &Options) {
         return;
     };
     let c = *reader.config();
-    let budget = heap::available(o.mem_kb.map_or(u32::MAX, |kb| kb.saturating_mul(1024))).total();
+    let budget = heap::available(crate::generate::budget_bytes(o)).total();
     let _ = write!(
         out,
         "Model:        {}: {} layers x {}, {} heads, vocab {}, context {}\r\n",
@@ -64,8 +64,7 @@ fn print_model(o: &Options) {
         c.vocab_size,
         c.n_ctx
     );
-    let want_ctx = o.ctx.unwrap_or(0) as usize;
-    match plan::plan(reader.header(), PlanInput { budget: budget as u64, want_ctx, can_spill: true }) {
+    match plan::plan(reader.header(), crate::generate::plan_input(o, budget, true)) {
         Ok(p) => {
             let _ = write!(
                 out,
