@@ -3,7 +3,7 @@
 mod number;
 mod words;
 
-pub use number::parse_milli;
+pub use number::{parse_milli, parse_u32};
 use words::Words;
 
 /// Everything the command line can say. Byte strings borrow from the command tail.

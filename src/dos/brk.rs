@@ -76,8 +76,7 @@ static mut TEST_COUNTDOWN: u32 = 0;
 /// through our installed vector, exactly where DOS would call it on Ctrl-C, so the DOS
 /// tests can exercise the interrupted exit (headless DOSBox cannot press keys).
 pub fn arm_test_hook() {
-    let Some(v) = super::env::get(b"GENBREAK") else { return };
-    let n = v.iter().take_while(|b| b.is_ascii_digit()).fold(0u32, |n, b| n.saturating_mul(10).saturating_add((b - b'0') as u32));
+    let Some(n) = super::env::get(b"GENBREAK").and_then(|v| crate::cli::parse_u32(&v)) else { return };
     // SAFETY: single-threaded; the handlers do not touch it.
     unsafe { TEST_COUNTDOWN = n };
 }
