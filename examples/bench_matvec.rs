@@ -39,6 +39,10 @@ fn main() {
             matvec(m.view(), &a, None, &mut y).unwrap();
         }
         let s = t.elapsed().as_secs_f64();
-        println!("{name:28} {:8.0} M MAC/s  (checksum {})", macs_per_call * reps as f64 / s / 1e6, y.iter().map(|&v| v as i64).sum::<i64>());
+        println!(
+            "{name:28} {:8.0} M MAC/s  (checksum {})",
+            macs_per_call * reps as f64 / s / 1e6,
+            y.iter().map(|&v| v as i64).sum::<i64>()
+        );
     }
 }

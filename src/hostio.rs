@@ -68,6 +68,5 @@ impl std::error::Error for OpenError {}
 /// Opens a GPT2BSCM file and validates its header.
 pub fn open_model(path: &Path) -> Result<ModelFile, OpenError> {
     let file = File::open(path).map_err(|error| OpenError::Io { path: path.into(), error })?;
-    ModelReader::open(StdIo(BufReader::new(file)))
-        .map_err(|error| OpenError::Format { path: path.into(), error })
+    ModelReader::open(StdIo(BufReader::new(file))).map_err(|error| OpenError::Format { path: path.into(), error })
 }

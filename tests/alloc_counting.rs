@@ -57,7 +57,8 @@ fn ram_bytes_is_what_the_cache_allocates() {
                 sparse(16, 0, 1),
                 sparse(8, 2, 100),
             ] {
-                let file: Option<Box<dyn KvFile>> = mode.uses_file().then(|| Box::new(VecFile::new()) as Box<dyn KvFile>);
+                let file: Option<Box<dyn KvFile>> =
+                    mode.uses_file().then(|| Box::new(VecFile::new()) as Box<dyn KvFile>);
                 let (bytes, cache) = allocated_by(|| KvCache::with_mode(shape, ctx, mode, file).unwrap());
                 assert_eq!(bytes, mode.ram_bytes(shape, ctx), "{shape:?} ctx {ctx} {mode:?}");
                 assert_eq!(cache.capacity(), ctx);
@@ -87,7 +88,8 @@ fn timeline_marks_every_op_of_a_token_with_the_bytes_in_use() {
         .chain(std::iter::once("head"))
         .collect();
     let one_token = |timeline_on_token: usize, forward: &mut dyn FnMut(u32, &mut KvCache, &mut RunState)| {
-        let mut cache = KvCache::new(c.num_layers as usize, c.n_ctx as usize, c.embed_dim as usize, c.num_heads as usize);
+        let mut cache =
+            KvCache::new(c.num_layers as usize, c.n_ctx as usize, c.embed_dim as usize, c.num_heads as usize);
         let mut s = RunState::new(&c, c.n_ctx as usize).unwrap();
         let mut timeline = None;
         for (i, t) in [5u32, 77, 3].into_iter().enumerate() {

@@ -64,20 +64,14 @@ impl Drop for Scratch {
 fn edit_tensors(dir: &Scratch, edit: impl FnOnce(&mut HashMap<String, (Vec<usize>, Vec<u8>)>)) {
     let bytes = fs::read(dir.path("model.safetensors")).unwrap();
     let st = SafeTensors::deserialize(&bytes).unwrap();
-    let mut map: HashMap<String, (Vec<usize>, Vec<u8>)> = st
-        .tensors()
-        .into_iter()
-        .map(|(n, v)| (n, (v.shape().to_vec(), v.data().to_vec())))
-        .collect();
+    let mut map: HashMap<String, (Vec<usize>, Vec<u8>)> =
+        st.tensors().into_iter().map(|(n, v)| (n, (v.shape().to_vec(), v.data().to_vec()))).collect();
     edit(&mut map);
     let views: HashMap<String, TensorView> = map
         .iter()
-        .map(|(n, (shape, data))| {
-            (n.clone(), TensorView::new(Dtype::F32, shape.clone(), data).unwrap())
-        })
+        .map(|(n, (shape, data))| (n.clone(), TensorView::new(Dtype::F32, shape.clone(), data).unwrap()))
         .collect();
-    fs::write(dir.path("model.safetensors"), safetensors::serialize(&views, &None).unwrap())
-        .unwrap();
+    fs::write(dir.path("model.safetensors"), safetensors::serialize(&views, &None).unwrap()).unwrap();
 }
 
 /// Exactly one line on stderr, naming the problem; a non-zero exit; no output file.
@@ -112,18 +106,12 @@ fn malformed_checkpoints_give_one_clear_line() {
     type Breaker = fn(&Scratch);
     let cases: [(&str, Breaker, i32, &str); 11] = [
         ("no-config", |d| fs::remove_file(d.path("config.json")).unwrap(), 2, "missing file"),
-        (
-            "bad-json",
-            |d| fs::write(d.path("config.json"), "{\"n_layer\": 2,").unwrap(),
-            3,
-            "invalid JSON",
-        ),
+        ("bad-json", |d| fs::write(d.path("config.json"), "{\"n_layer\": 2,").unwrap(), 3, "invalid JSON"),
         (
             "no-key",
             |d| {
                 let c = fs::read_to_string(d.path("config.json")).unwrap();
-                fs::write(d.path("config.json"), c.replace("\"n_embd\"", "\"n_embed_typo\""))
-                    .unwrap()
+                fs::write(d.path("config.json"), c.replace("\"n_embd\"", "\"n_embed_typo\"")).unwrap()
             },
             3,
             "n_embd: missing",
@@ -137,12 +125,7 @@ fn malformed_checkpoints_give_one_clear_line() {
             3,
             "model_type",
         ),
-        (
-            "no-weights",
-            |d| fs::remove_file(d.path("model.safetensors")).unwrap(),
-            2,
-            "model.safetensors",
-        ),
+        ("no-weights", |d| fs::remove_file(d.path("model.safetensors")).unwrap(), 2, "model.safetensors"),
         (
             "garbage-weights",
             |d| fs::write(d.path("model.safetensors"), b"not safetensors").unwrap(),

@@ -5,9 +5,7 @@
 
 use std::io::Read;
 
-use gpt2dos::tokenizer::cp437::{
-    char_to_cp437, cp437_to_utf8, utf8_to_cp437, Utf8ToCp437, REPLACEMENT,
-};
+use gpt2dos::tokenizer::cp437::{char_to_cp437, cp437_to_utf8, utf8_to_cp437, Utf8ToCp437, REPLACEMENT};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/tokenizer");
 
@@ -22,10 +20,7 @@ fn table_matches_python_codec() {
 
 /// What the streaming decoder should output, built from std's lossy decoding.
 fn via_std(bytes: &[u8]) -> Vec<u8> {
-    String::from_utf8_lossy(bytes)
-        .chars()
-        .map(|c| char_to_cp437(c).unwrap_or(REPLACEMENT))
-        .collect()
+    String::from_utf8_lossy(bytes).chars().map(|c| char_to_cp437(c).unwrap_or(REPLACEMENT)).collect()
 }
 
 #[test]

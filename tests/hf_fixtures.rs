@@ -17,8 +17,7 @@ use safetensors::tensor::TensorView;
 use safetensors::Dtype;
 use serde_json::Value;
 
-const FIXTURES: [&str; 3] =
-    ["tiny_2l_64d_2h", "small_3l_128d_4h_untied", "wide_4l_768d_12h_synthetic"];
+const FIXTURES: [&str; 3] = ["tiny_2l_64d_2h", "small_3l_128d_4h_untied", "wide_4l_768d_12h_synthetic"];
 
 fn fixture_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/hf").join(name)
@@ -32,14 +31,11 @@ struct Expected {
 }
 
 fn expected(dir: &Path) -> Expected {
-    let json: Value =
-        serde_json::from_slice(&fs::read(dir.join("expected.json")).unwrap()).unwrap();
-    let tokens: Vec<u32> =
-        json["token_ids"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect();
+    let json: Value = serde_json::from_slice(&fs::read(dir.join("expected.json")).unwrap()).unwrap();
+    let tokens: Vec<u32> = json["token_ids"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect();
     let vocab = json["vocab_size"].as_u64().unwrap() as usize;
     let raw = fs::read(dir.join("logits.f32")).unwrap();
-    let logits: Vec<f32> =
-        raw.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    let logits: Vec<f32> = raw.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
     assert_eq!(logits.len(), tokens.len() * vocab);
     Expected { tokens, logits, vocab }
 }
@@ -67,13 +63,11 @@ fn materialize_synthetic(src: &Path) -> PathBuf {
     for f in ["config.json", "vocab.json", "merges.txt"] {
         fs::copy(src.join(f), dir.join(f)).unwrap();
     }
-    let recipe: Value =
-        serde_json::from_slice(&fs::read(src.join("recipe.json")).unwrap()).unwrap();
+    let recipe: Value = serde_json::from_slice(&fs::read(src.join("recipe.json")).unwrap()).unwrap();
     assert_eq!(recipe["generator"], "splitmix64");
     let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
     for t in recipe["tensors"].as_array().unwrap() {
-        let shape: Vec<usize> =
-            t["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+        let shape: Vec<usize> = t["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
         let n: usize = shape.iter().product();
         let center = t["center"].as_f64().unwrap();
         let step = 2f64.powi(t["amp_log2"].as_i64().unwrap() as i32 - 15);
@@ -86,9 +80,7 @@ fn materialize_synthetic(src: &Path) -> PathBuf {
     }
     let views: HashMap<String, TensorView> = tensors
         .iter()
-        .map(|(name, shape, bytes)| {
-            (name.clone(), TensorView::new(Dtype::F32, shape.clone(), bytes).unwrap())
-        })
+        .map(|(name, shape, bytes)| (name.clone(), TensorView::new(Dtype::F32, shape.clone(), bytes).unwrap()))
         .collect();
     let out = safetensors::serialize(&views, &None).unwrap();
     fs::write(dir.join("model.safetensors"), out).unwrap();
@@ -116,8 +108,7 @@ fn check_fixture(name: &str) {
     // The same checkpoint converted to GPT2BSCM and run dequantized: quantization error.
     for group in [32, 64] {
         let tokenizer = tokenizer_section(&dir, model.config.vocab_size as usize).unwrap();
-        let (weights, _) =
-            quantize_model(&model, tokenizer, group, &ProgressBar::hidden()).unwrap();
+        let (weights, _) = quantize_model(&model, tokenizer, group, &ProgressBar::hidden()).unwrap();
         let bytes = write_model(&weights).unwrap();
         let back = ModelReader::open(MemFile::new(&bytes)).unwrap().read_weights().unwrap();
         let deq = FloatModel::from_weights(&back).logits(&exp.tokens).unwrap();
@@ -177,10 +168,7 @@ fn kv_cache_decoding_restarts_and_refuses_typed() {
     // A cleared cache starts again at position 0.
     cache.clear();
     assert_eq!(model.forward(tokens[0], &mut cache).unwrap(), all[0]);
-    assert_eq!(
-        model.forward(300, &mut cache),
-        Err(ReferenceError::TokenOutOfRange { token: 300, vocab_size: 300 })
-    );
+    assert_eq!(model.forward(300, &mut cache), Err(ReferenceError::TokenOutOfRange { token: 300, vocab_size: 300 }));
     let n_ctx = model.config.n_ctx;
     let full = model.logits(&vec![1u32; n_ctx]).unwrap();
     assert_eq!(full.len(), n_ctx);

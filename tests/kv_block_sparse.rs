@@ -99,9 +99,14 @@ fn measure_block_sparse_configurations() {
     let (mut model, ids) = default_model();
     let full = score(&mut model, &ids, CTX, KvMode::Memory);
     println!("{} tokens, ctx {CTX}", ids.len());
-    for (b, s, w) in [(16, 1, 2), (16, 1, 4), (16, 1, 8), (16, 0, 4), (16, 0, 8), (32, 1, 2), (32, 1, 4), (8, 2, 8), (16, 1, 12)] {
+    for (b, s, w) in
+        [(16, 1, 2), (16, 1, 4), (16, 1, 8), (16, 0, 4), (16, 0, 8), (32, 1, 2), (32, 1, 4), (8, 2, 8), (16, 1, 12)]
+    {
         let (mode, kept) = sparse(b, s, w);
-        println!("block {b:>2} sink {s} window {w:>2} (kept {kept:>3}): {}", tolerance(&mut model, &ids, &full, mode, kept));
+        println!(
+            "block {b:>2} sink {s} window {w:>2} (kept {kept:>3}): {}",
+            tolerance(&mut model, &ids, &full, mode, kept)
+        );
     }
 }
 

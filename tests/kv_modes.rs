@@ -123,7 +123,8 @@ fn a_real_file_spills_the_same() {
     let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap();
     let m = model("small_3l_128d_4h_untied");
     let shape = KvShape::of(&m.config);
-    let c = KvCache::with_mode(shape, 32, KvMode::Chunked { rows: 5 }, Some(Box::new(gpt2dos::hostio::StdIo(file)))).unwrap();
+    let c = KvCache::with_mode(shape, 32, KvMode::Chunked { rows: 5 }, Some(Box::new(gpt2dos::hostio::StdIo(file))))
+        .unwrap();
     let mut g = Generator::with_cache(m, c, SampleParams::default(), 1).unwrap();
     let toks = tokens(32);
     let got: Vec<Vec<i32>> = toks

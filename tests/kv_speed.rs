@@ -70,6 +70,10 @@ fn tokens_per_second_of_each_kv_mode() {
     for (&(mode, kind), t) in runs.iter().zip(&best) {
         let tps = ids.len() as f64 / t;
         let base = ids.len() as f64 / best[0];
-        println!("{:<64} file {kind:<6?} {tps:>5.0} tokens/s ({:>5.1} % of memory)", mode.to_string(), 100.0 * tps / base);
+        println!(
+            "{:<64} file {kind:<6?} {tps:>5.0} tokens/s ({:>5.1} % of memory)",
+            mode.to_string(),
+            100.0 * tps / base
+        );
     }
 }

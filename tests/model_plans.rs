@@ -67,9 +67,9 @@ fn row_chunks_of_any_size_give_identical_logits() {
         let c = *ModelReader::open(MemFile::new(&bytes)).unwrap().config();
         let (d, f, g) = (c.embed_dim as usize, c.ffn_dim as usize, c.group_size as usize);
         let bounds = [
-            1,                                  // one row per chunk everywhere
-            7 * row_bytes(d, g),                // 7-row chunks of (·, d) matrices, leftovers
-            3 * row_bytes(f, g) + 5,            // 3-row chunks of (d, f), 12 or more of (·, d)
+            1,                                       // one row per chunk everywhere
+            7 * row_bytes(d, g),                     // 7-row chunks of (·, d) matrices, leftovers
+            3 * row_bytes(f, g) + 5,                 // 3-row chunks of (d, f), 12 or more of (·, d)
             row_bytes(d, g) * c.vocab_size as usize, // whole matrices in one chunk
         ];
         for bound in bounds {

@@ -15,9 +15,7 @@ const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
 
 fn gunzip(path: &str) -> Vec<u8> {
     let mut out = Vec::new();
-    GzDecoder::new(std::fs::File::open(format!("{DATA}/{path}")).unwrap())
-        .read_to_end(&mut out)
-        .unwrap();
+    GzDecoder::new(std::fs::File::open(format!("{DATA}/{path}")).unwrap()).read_to_end(&mut out).unwrap();
     out
 }
 
@@ -30,10 +28,7 @@ fn corpus() -> &'static [u8] {
 fn reference_ids(name: &str) -> (usize, Vec<u32>) {
     let raw = gunzip(&format!("tokenizer/{name}"));
     let len = u32::from_le_bytes(raw[0..4].try_into().unwrap()) as usize;
-    let ids = raw[4..]
-        .chunks_exact(2)
-        .map(|c| u32::from(u16::from_le_bytes([c[0], c[1]])))
-        .collect();
+    let ids = raw[4..].chunks_exact(2).map(|c| u32::from(u16::from_le_bytes([c[0], c[1]]))).collect();
     (len, ids)
 }
 
@@ -59,26 +54,13 @@ fn assert_matches_reference(tok: &Tokenizer, ids_file: &str) {
     let start = Instant::now();
     let got = tok.encode_to_vec(text);
     let secs = start.elapsed().as_secs_f64();
-    println!(
-        "{ids_file}: {} bytes -> {} ids in {:.3} s ({:.2} MB/s)",
-        len,
-        got.len(),
-        secs,
-        len as f64 / secs / 1e6
-    );
+    println!("{ids_file}: {} bytes -> {} ids in {:.3} s ({:.2} MB/s)", len, got.len(), secs, len as f64 / secs / 1e6);
     if let Some(i) = (0..got.len().min(expected.len())).find(|&i| got[i] != expected[i]) {
         let at = tok.decode(&expected[..i]).len();
         let context = String::from_utf8_lossy(&text[at.saturating_sub(40)..(at + 40).min(len)]);
-        panic!(
-            "id {i} (text byte {at}): got {} expected {}, near {context:?}",
-            got[i], expected[i]
-        );
+        panic!("id {i} (text byte {at}): got {} expected {}, near {context:?}", got[i], expected[i]);
     }
-    assert_eq!(
-        got.len(),
-        expected.len(),
-        "same prefix, different id counts"
-    );
+    assert_eq!(got.len(), expected.len(), "same prefix, different id counts");
     assert_eq!(tok.decode(&got), text);
 }
 
@@ -120,10 +102,7 @@ fn section_rejects_every_truncation_and_bad_header() {
     let blob = custom().to_section_bytes();
     for cut in (0..blob.len()).step_by(97).chain([blob.len() - 1]) {
         assert!(
-            matches!(
-                Tokenizer::from_section_bytes(&blob[..cut]),
-                Err(TokenizerError::BadSectionLength { .. })
-            ),
+            matches!(Tokenizer::from_section_bytes(&blob[..cut]), Err(TokenizerError::BadSectionLength { .. })),
             "cut at {cut}"
         );
     }
@@ -132,23 +111,14 @@ fn section_rejects_every_truncation_and_bad_header() {
     assert!(Tokenizer::from_section_bytes(&longer).is_err());
     let mut bad = blob.clone();
     bad[0] = b'X';
-    assert_eq!(
-        Tokenizer::from_section_bytes(&bad).unwrap_err(),
-        TokenizerError::BadMagic
-    );
+    assert_eq!(Tokenizer::from_section_bytes(&bad).unwrap_err(), TokenizerError::BadMagic);
     let mut bad = blob.clone();
     bad[4] = 2;
-    assert_eq!(
-        Tokenizer::from_section_bytes(&bad).unwrap_err(),
-        TokenizerError::UnsupportedVersion(2)
-    );
+    assert_eq!(Tokenizer::from_section_bytes(&bad).unwrap_err(), TokenizerError::UnsupportedVersion(2));
     // Huge counts must be refused by the length check, before any allocation.
     let mut bad = blob.clone();
     bad[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
-    assert!(matches!(
-        Tokenizer::from_section_bytes(&bad),
-        Err(TokenizerError::BadSectionLength { .. })
-    ));
+    assert!(matches!(Tokenizer::from_section_bytes(&bad), Err(TokenizerError::BadSectionLength { .. })));
 }
 
 #[test]
@@ -184,14 +154,8 @@ fn arbitrary_bytes_round_trip() {
 #[test]
 fn hf_files_errors_are_typed() {
     let vocab = std::fs::read_to_string(format!("{DATA}/tokenizer/custom_vocab.json")).unwrap();
-    assert_eq!(
-        Tokenizer::from_hf_files("[1, 2]", "").unwrap_err(),
-        TokenizerError::VocabJson
-    );
-    assert_eq!(
-        Tokenizer::from_hf_files(r#"{"a": 1}"#, "").unwrap_err(),
-        TokenizerError::VocabIds
-    );
+    assert_eq!(Tokenizer::from_hf_files("[1, 2]", "").unwrap_err(), TokenizerError::VocabJson);
+    assert_eq!(Tokenizer::from_hf_files(r#"{"a": 1}"#, "").unwrap_err(), TokenizerError::VocabIds);
     assert_eq!(
         Tokenizer::from_hf_files(&vocab, "#version: 0.2\nĠ\n").unwrap_err(),
         TokenizerError::MergesSyntax { line: 2 }
@@ -219,16 +183,9 @@ fn encode_speed() {
         start.elapsed().as_secs_f64() * 1e3,
         loaded.heap_bytes()
     );
-    let ascii_lines: Vec<u8> = corpus()
-        .split_inclusive(|&b| b == b'\n')
-        .filter(|l| l.is_ascii())
-        .flatten()
-        .copied()
-        .collect();
-    for (name, text) in [
-        ("whole corpus", corpus()),
-        ("its ASCII lines", &ascii_lines[..]),
-    ] {
+    let ascii_lines: Vec<u8> =
+        corpus().split_inclusive(|&b| b == b'\n').filter(|l| l.is_ascii()).flatten().copied().collect();
+    for (name, text) in [("whole corpus", corpus()), ("its ASCII lines", &ascii_lines[..])] {
         let mut ids = Vec::new();
         let start = Instant::now();
         for _ in 0..5 {
@@ -236,11 +193,7 @@ fn encode_speed() {
             tok.encode(text, &mut ids);
         }
         let secs = start.elapsed().as_secs_f64() / 5.0;
-        println!(
-            "GPT-2 encode, {name}: {} bytes, {:.1} MB/s",
-            text.len(),
-            text.len() as f64 / secs / 1e6
-        );
+        println!("GPT-2 encode, {name}: {} bytes, {:.1} MB/s", text.len(), text.len() as f64 / secs / 1e6);
     }
 }
 
@@ -272,9 +225,5 @@ fn corrupted_sections_fail_cleanly() {
             Err(_) => rejected += 1,
         }
     }
-    assert!(
-        rejected > 200,
-        "only {rejected} of {} damaged sections rejected",
-        rejected + accepted
-    );
+    assert!(rejected > 200, "only {rejected} of {} damaged sections rejected", rejected + accepted);
 }

@@ -20,10 +20,7 @@ pub fn load_hf_dir(dir: &Path) -> Result<FloatModel, ConvertError> {
     load_hf_dir_with_progress(dir, &ProgressBar::hidden())
 }
 
-pub fn load_hf_dir_with_progress(
-    dir: &Path,
-    bar: &ProgressBar,
-) -> Result<FloatModel, ConvertError> {
+pub fn load_hf_dir_with_progress(dir: &Path, bar: &ProgressBar) -> Result<FloatModel, ConvertError> {
     let c = read_config(dir)?;
     let path = dir.join("model.safetensors");
     if !path.exists() {
@@ -37,10 +34,8 @@ pub fn load_hf_dir_with_progress(
         }
     }
     let bytes = read_file(&path)?;
-    let st = SafeTensors::deserialize(&bytes).map_err(|e| ConvertError::BadSafetensors {
-        path: path.clone(),
-        detail: format!("{e:?}"),
-    })?;
+    let st = SafeTensors::deserialize(&bytes)
+        .map_err(|e| ConvertError::BadSafetensors { path: path.clone(), detail: format!("{e:?}") })?;
     let t = Tensors::new(st)?;
     bar.set_length((c.n_layer + 2) as u64);
     bar.set_message("loading");
@@ -122,8 +117,7 @@ impl<'a> Tensors<'a> {
     }
 
     fn get_exact(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>, ConvertError> {
-        let view =
-            self.st.tensor(name).map_err(|_| ConvertError::MissingTensor { name: name.into() })?;
+        let view = self.st.tensor(name).map_err(|_| ConvertError::MissingTensor { name: name.into() })?;
         if view.shape() != shape {
             return Err(ConvertError::TensorShape {
                 name: name.into(),
@@ -133,22 +127,12 @@ impl<'a> Tensors<'a> {
         }
         let data = view.data();
         let values: Vec<f32> = match view.dtype() {
-            Dtype::F32 => {
-                data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+            Dtype::F32 => data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+            Dtype::F16 => data.chunks_exact(2).map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]]))).collect(),
+            Dtype::BF16 => {
+                data.chunks_exact(2).map(|b| f32::from_bits((u16::from_le_bytes([b[0], b[1]]) as u32) << 16)).collect()
             }
-            Dtype::F16 => {
-                data.chunks_exact(2).map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]]))).collect()
-            }
-            Dtype::BF16 => data
-                .chunks_exact(2)
-                .map(|b| f32::from_bits((u16::from_le_bytes([b[0], b[1]]) as u32) << 16))
-                .collect(),
-            other => {
-                return Err(ConvertError::TensorDtype {
-                    name: name.into(),
-                    dtype: format!("{other:?}"),
-                })
-            }
+            other => return Err(ConvertError::TensorDtype { name: name.into(), dtype: format!("{other:?}") }),
         };
         if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
             return Err(ConvertError::ValueRange { name: name.to_string(), value: *bad });

@@ -47,14 +47,10 @@ pub fn read_config(dir: &Path) -> Result<HfConfig, ConvertError> {
     let bytes = read_file(&path)?;
     let json: Value = serde_json::from_slice(&bytes)
         .map_err(|e| ConvertError::BadJson { path: path.clone(), detail: e.to_string() })?;
-    let obj = json
-        .as_object()
-        .ok_or(ConvertError::BadJson { path, detail: "not a JSON object".into() })?;
+    let obj = json.as_object().ok_or(ConvertError::BadJson { path, detail: "not a JSON object".into() })?;
     if let Some(t) = obj.get("model_type") {
         if t != "gpt2" {
-            return Err(ConvertError::Unsupported {
-                what: format!("model_type {t}, not \"gpt2\""),
-            });
+            return Err(ConvertError::Unsupported { what: format!("model_type {t}, not \"gpt2\"") });
         }
     }
     let n_embd = positive(obj, "n_embd")?;
@@ -85,9 +81,7 @@ pub fn read_config(dir: &Path) -> Result<HfConfig, ConvertError> {
         return Err(ConvertError::Unsupported { what: "scale_attn_weights = false".into() });
     }
     if flag(obj, "scale_attn_by_inverse_layer_idx", false)? {
-        return Err(ConvertError::Unsupported {
-            what: "scale_attn_by_inverse_layer_idx = true".into(),
-        });
+        return Err(ConvertError::Unsupported { what: "scale_attn_by_inverse_layer_idx = true".into() });
     }
     let c = HfConfig {
         n_layer: positive(obj, "n_layer")?,
@@ -100,10 +94,7 @@ pub fn read_config(dir: &Path) -> Result<HfConfig, ConvertError> {
         tie_word_embeddings: flag(obj, "tie_word_embeddings", true)?,
     };
     if c.n_layer > MAX_LAYERS {
-        return Err(bad(
-            "n_layer",
-            format!("{} layers, the format holds at most {MAX_LAYERS}", c.n_layer),
-        ));
+        return Err(bad("n_layer", format!("{} layers, the format holds at most {MAX_LAYERS}", c.n_layer)));
     }
     if !c.n_embd.is_multiple_of(c.n_head) {
         return Err(bad("n_head", format!("{} does not divide n_embd {}", c.n_head, c.n_embd)));

@@ -23,12 +23,7 @@ pub struct MatrixError {
     pub rms_rel: f64,
 }
 
-fn quantize_matrix(
-    name: String,
-    m: &Matrix,
-    group: usize,
-    report: &mut Vec<MatrixError>,
-) -> QMatrix {
+fn quantize_matrix(name: String, m: &Matrix, group: usize, report: &mut Vec<MatrixError>) -> QMatrix {
     let q = QMatrix::quantize(&m.data, m.rows, m.cols, group);
     let back = Matrix::dequantize(&q);
     let (mut max_err, mut max_w, mut err2, mut w2) = (0f64, 0f64, 0f64, 0f64);
@@ -82,10 +77,7 @@ pub fn quantize_model(
     let c = &m.config;
     if group == 0 || !c.embed_dim.is_multiple_of(group) || !c.ffn_dim.is_multiple_of(group) {
         return Err(ConvertError::Unsupported {
-            what: format!(
-                "group size {group} must divide n_embd {} and the FFN width {}",
-                c.embed_dim, c.ffn_dim
-            ),
+            what: format!("group size {group} must divide n_embd {} and the FFN width {}", c.embed_dim, c.ffn_dim),
         });
     }
     bar.set_length((c.num_layers + 2) as u64);
@@ -117,8 +109,7 @@ pub fn quantize_model(
         });
         bar.inc(1);
     }
-    let output =
-        m.output.as_ref().map(|o| quantize_matrix("lm_head".into(), o, group, &mut report));
+    let output = m.output.as_ref().map(|o| quantize_matrix("lm_head".into(), o, group, &mut report));
     let to_u32 = |v: usize, key: &'static str| {
         u32::try_from(v).map_err(|_| ConvertError::BadConfig { key, detail: "too large".into() })
     };

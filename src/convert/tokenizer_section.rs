@@ -18,16 +18,12 @@ pub fn tokenizer_section(hf_dir: &Path, vocab_size: usize) -> Result<Vec<u8>, Co
             .map_err(|_| ConvertError::BadTokenizer { path, detail: "not UTF-8".into() })
     };
     let (vocab, merges) = (text("vocab.json")?, text("merges.txt")?);
-    let tokenizer = Tokenizer::from_hf_files(&vocab, &merges).map_err(|e| {
-        ConvertError::BadTokenizer { path: hf_dir.join("vocab.json"), detail: format!("{e}") }
-    })?;
+    let tokenizer = Tokenizer::from_hf_files(&vocab, &merges)
+        .map_err(|e| ConvertError::BadTokenizer { path: hf_dir.join("vocab.json"), detail: format!("{e}") })?;
     if tokenizer.vocab_size() > vocab_size {
         return Err(ConvertError::BadTokenizer {
             path: hf_dir.join("vocab.json"),
-            detail: format!(
-                "{} tokens, but the model's vocab_size is {vocab_size}",
-                tokenizer.vocab_size()
-            ),
+            detail: format!("{} tokens, but the model's vocab_size is {vocab_size}", tokenizer.vocab_size()),
         });
     }
     Ok(tokenizer.to_section_bytes())

@@ -24,11 +24,7 @@ impl FarBuf {
         }
         let paragraphs = u16::try_from(kb * 64).ok()?;
         let seg = conv::alloc(paragraphs).ok()?;
-        Some(FarBuf {
-            backing: Some(Backing::Conventional(seg)),
-            linear: (seg as u32) << 4,
-            len: kb as usize * 1024,
-        })
+        Some(FarBuf { backing: Some(Backing::Conventional(seg)), linear: (seg as u32) << 4, len: kb as usize * 1024 })
     }
 
     pub fn is_xms(&self) -> bool {

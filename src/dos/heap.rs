@@ -106,7 +106,12 @@ unsafe impl GlobalAlloc for DosHeap {
         let s = state();
         let Ok(len) = u32::try_from(layout.size()) else { return core::ptr::null_mut() };
         let Ok(linear) = s.free.alloc(len, layout.align() as u32) else {
-            s.failed = Some(TrackError::OverBudget { tag: s.tag, bytes: len, in_use: s.tracker.in_use(), limit: s.tracker.limit() });
+            s.failed = Some(TrackError::OverBudget {
+                tag: s.tag,
+                bytes: len,
+                in_use: s.tracker.in_use(),
+                limit: s.tracker.limit(),
+            });
             return core::ptr::null_mut();
         };
         if let Err(e) = s.tracker.record(linear, s.tag, len, s.site) {

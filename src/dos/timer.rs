@@ -12,7 +12,11 @@ pub fn ticks() -> u32 {
 pub fn since(start: u32) -> u32 {
     const PER_DAY: u32 = 0x1800B0;
     let now = ticks();
-    if now >= start { now - start } else { now + PER_DAY - start }
+    if now >= start {
+        now - start
+    } else {
+        now + PER_DAY - start
+    }
 }
 
 /// Milliseconds in `ticks` (1 tick = 65536 / 1193182 s = 54.9254 ms).

@@ -151,11 +151,9 @@ impl fmt::Display for FormatError {
             FormatError::Truncated { section } => write!(f, ": {section}"),
             FormatError::TooShort { length } => write!(f, ": {length} bytes"),
             FormatError::BadSignature => Ok(()),
-            FormatError::UnsupportedVersion { found } => write!(
-                f,
-                ": file has version {found}, this reader knows version {}",
-                super::header::VERSION
-            ),
+            FormatError::UnsupportedVersion { found } => {
+                write!(f, ": file has version {found}, this reader knows version {}", super::header::VERSION)
+            }
             FormatError::HeaderChecksum { stored, computed }
             | FormatError::SectionChecksum { stored, computed, .. } => {
                 if let FormatError::SectionChecksum { section, .. } = self {

@@ -115,8 +115,7 @@ impl ModelConfig {
 
     /// Weights in the model (matrix entries and vector entries).
     pub fn parameter_count(&self) -> u64 {
-        let (e, f, v, n) =
-            (self.embed_dim as u64, self.ffn_dim as u64, self.vocab_size as u64, self.n_ctx as u64);
+        let (e, f, v, n) = (self.embed_dim as u64, self.ffn_dim as u64, self.vocab_size as u64, self.n_ctx as u64);
         let per_layer = 3 * e * e + 3 * e + e * e + e + f * e + f + e * f + e + 4 * e;
         let head = if self.tied_output { 0 } else { v * e };
         v * e + n * e + self.num_layers as u64 * per_layer + 2 * e + head
@@ -292,10 +291,7 @@ impl Header {
     /// Cross-checks dimensions, section lengths and placement against the file length.
     pub fn validate(&self, actual_file_length: u64) -> Result<(), FormatError> {
         if self.file_length as u64 != actual_file_length {
-            return Err(FormatError::FileLength {
-                stored: self.file_length,
-                actual: actual_file_length,
-            });
+            return Err(FormatError::FileLength { stored: self.file_length, actual: actual_file_length });
         }
         let c = &self.config;
         validate_config(c)?;
@@ -339,10 +335,7 @@ impl Header {
         let mut all = [(0u64, 0u64, SectionId::Header); MAX_LAYERS + 5];
         let mut n = 0;
         for (id, s) in self.sections() {
-            if s.offset % 4 != 0
-                || (s.offset as usize) < HEADER_SIZE
-                || s.end() > self.file_length as u64
-            {
+            if s.offset % 4 != 0 || (s.offset as usize) < HEADER_SIZE || s.end() > self.file_length as u64 {
                 let (offset, length) = (s.offset, s.length);
                 return Err(FormatError::SectionBounds { section: id, offset, length });
             }

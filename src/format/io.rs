@@ -16,11 +16,7 @@ pub(crate) fn seek_to<R: Seek>(io: &mut R, pos: u64) -> Result<(), FormatError> 
     Ok(())
 }
 
-pub(crate) fn read_exact<R: Read>(
-    io: &mut R,
-    buf: &mut [u8],
-    section: SectionId,
-) -> Result<(), FormatError> {
+pub(crate) fn read_exact<R: Read>(io: &mut R, buf: &mut [u8], section: SectionId) -> Result<(), FormatError> {
     io.read_exact(buf).map_err(|e| match e {
         ReadExactError::UnexpectedEof => FormatError::Truncated { section },
         ReadExactError::Other(e) => FormatError::Io(e.kind()),

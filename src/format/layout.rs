@@ -51,9 +51,7 @@ pub enum RecordShape {
 impl RecordShape {
     pub fn size(&self, group: u32) -> Option<u64> {
         match *self {
-            RecordShape::Matrix { rows, cols } => {
-                matrix_record_size(rows as u64, cols as u64, group as u64)
-            }
+            RecordShape::Matrix { rows, cols } => matrix_record_size(rows as u64, cols as u64, group as u64),
             RecordShape::Vector { len } => vector_record_size(len as u64),
             RecordShape::Norm { len } => norm_record_size(len as u64),
         }

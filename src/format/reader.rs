@@ -194,25 +194,16 @@ impl<R: Read + Seek> ModelReader<R> {
         let c = self.header.config;
         let h = &self.header;
         let (id, section, offset, rows, cols) = match which {
-            MatrixId::Embed => {
-                (SectionId::Embed, h.embed, h.embed.offset, c.vocab_size, c.embed_dim)
-            }
-            MatrixId::PosEmbed => {
-                (SectionId::PosEmbed, h.pos_embed, h.pos_embed.offset, c.n_ctx, c.embed_dim)
-            }
+            MatrixId::Embed => (SectionId::Embed, h.embed, h.embed.offset, c.vocab_size, c.embed_dim),
+            MatrixId::PosEmbed => (SectionId::PosEmbed, h.pos_embed, h.pos_embed.offset, c.n_ctx, c.embed_dim),
             MatrixId::Output if !c.tied_output => {
                 (SectionId::Output, h.output, h.output.offset, c.vocab_size, c.embed_dim)
             }
-            MatrixId::Output => {
-                return Err(FormatError::BadField { field: "output head (tied)", value: 1 })
-            }
+            MatrixId::Output => return Err(FormatError::BadField { field: "output head (tied)", value: 1 }),
             MatrixId::Layer(i, part) => {
                 let section = h.layer(i as usize)?;
                 let RecordShape::Matrix { rows, cols } = part.shape(&c) else {
-                    return Err(FormatError::BadField {
-                        field: "layer part (not a matrix)",
-                        value: part as u32,
-                    });
+                    return Err(FormatError::BadField { field: "layer part (not a matrix)", value: part as u32 });
                 };
                 let offset = self.layer_table(i as usize)?.offset(part);
                 (SectionId::Layer(i), section, offset, rows, cols)
@@ -263,12 +254,7 @@ impl<R: Read + Seek> ModelReader<R> {
         Ok(())
     }
 
-    fn read_matrix_section(
-        &mut self,
-        id: SectionId,
-        section: Section,
-        rows: u32,
-    ) -> Result<QMatrix, FormatError> {
+    fn read_matrix_section(&mut self, id: SectionId, section: Section, rows: u32) -> Result<QMatrix, FormatError> {
         let c = self.header.config;
         self.with_section(id, section, |sr, allocated| {
             let mut m = empty_matrix();
@@ -364,12 +350,8 @@ fn read_part<R: Read + Seek>(
         (RecordShape::Matrix { rows, cols }, LayerRecordMut::Matrix(m)) => {
             records::read_matrix(sr, offset, (rows, cols, c.group_size), m, allocated).map(drop)
         }
-        (RecordShape::Vector { len }, LayerRecordMut::Vector(v)) => {
-            records::read_vector(sr, len, v, allocated)
-        }
-        (RecordShape::Norm { len }, LayerRecordMut::Norm(n)) => {
-            records::read_norm(sr, len, n, allocated)
-        }
+        (RecordShape::Vector { len }, LayerRecordMut::Vector(v)) => records::read_vector(sr, len, v, allocated),
+        (RecordShape::Norm { len }, LayerRecordMut::Norm(n)) => records::read_norm(sr, len, n, allocated),
         // `shape` and `record_mut` agree on every part; kept as an error, not a panic.
         _ => Err(FormatError::LayerTable { layer: 0, part, offset }),
     }

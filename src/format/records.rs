@@ -115,12 +115,7 @@ pub(crate) fn read_matrix_header<R: Read + Seek>(
     check("group", group, g)?;
     let shift = sr.read_u32()?;
     if shift > MAX_SHIFT {
-        return Err(FormatError::RecordShape {
-            section,
-            field: "shift",
-            expected: MAX_SHIFT,
-            found: shift,
-        });
+        return Err(FormatError::RecordShape { section, field: "shift", expected: MAX_SHIFT, found: shift });
     }
     Ok(MatrixInfo { section, offset, rows, cols, group, shift: shift as u8 })
 }
@@ -141,8 +136,7 @@ pub(crate) fn read_matrix<R: Read + Seek>(
     out.cols = cols as usize;
     out.group = group as usize;
     out.shift = info.shift;
-    let pad = align4(MATRIX_RECORD_HEADER + 2 * ngroups + weights)
-        - (MATRIX_RECORD_HEADER + 2 * ngroups + weights);
+    let pad = align4(MATRIX_RECORD_HEADER + 2 * ngroups + weights) - (MATRIX_RECORD_HEADER + 2 * ngroups + weights);
     sr.read_chunks(pad, |_| {})?;
     Ok(info)
 }

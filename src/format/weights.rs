@@ -113,8 +113,7 @@ impl LayerWeights {
             &self.ffn_out_bias,
         ];
         let mats = [&self.attn_qkv, &self.attn_out, &self.ffn_in, &self.ffn_out];
-        vecs.iter().map(|v| v.capacity() * 4).sum::<usize>()
-            + mats.iter().map(|m| matrix_heap_bytes(m)).sum::<usize>()
+        vecs.iter().map(|v| v.capacity() * 4).sum::<usize>() + mats.iter().map(|m| matrix_heap_bytes(m)).sum::<usize>()
     }
 }
 

@@ -29,8 +29,7 @@ const LAYER_FILE_ORDER: [LayerPart; LAYER_TABLE_ENTRIES] = [
 /// will accept what the writer produced.
 pub fn write_model(w: &ModelWeights) -> Result<Vec<u8>, FormatError> {
     let c = w.config;
-    if c.num_layers as usize != w.layers.len() || w.layers.len() > MAX_LAYERS || w.layers.is_empty()
-    {
+    if c.num_layers as usize != w.layers.len() || w.layers.len() > MAX_LAYERS || w.layers.is_empty() {
         return Err(FormatError::Unencodable { what: "layer count" });
     }
     if c.tied_output != w.output.is_none() {
@@ -46,8 +45,7 @@ pub fn write_model(w: &ModelWeights) -> Result<Vec<u8>, FormatError> {
         out.push(0);
     }
     let embed = section(&mut out, |o| matrix(o, &w.embed, SectionId::Embed, c.vocab_size, &c))?;
-    let pos_embed =
-        section(&mut out, |o| matrix(o, &w.pos_embed, SectionId::PosEmbed, c.n_ctx, &c))?;
+    let pos_embed = section(&mut out, |o| matrix(o, &w.pos_embed, SectionId::PosEmbed, c.n_ctx, &c))?;
     let mut layers = [Section::default(); MAX_LAYERS];
     for (i, l) in w.layers.iter().enumerate() {
         layers[i] = section(&mut out, |o| layer(o, l, i as u32, &c))?;
@@ -61,10 +59,8 @@ pub fn write_model(w: &ModelWeights) -> Result<Vec<u8>, FormatError> {
         Some(m) => section(&mut out, |o| matrix(o, m, SectionId::Output, c.vocab_size, &c))?,
         None => Section { offset: embed.offset, length: 0, crc: 0 },
     };
-    let file_length = u32::try_from(out.len())
-        .map_err(|_| FormatError::Unencodable { what: "file over 4 GiB" })?;
-    let header =
-        Header { config: c, file_length, tokenizer, embed, pos_embed, final_norm, output, layers };
+    let file_length = u32::try_from(out.len()).map_err(|_| FormatError::Unencodable { what: "file over 4 GiB" })?;
+    let header = Header { config: c, file_length, tokenizer, embed, pos_embed, final_norm, output, layers };
     out[..HEADER_SIZE].copy_from_slice(&header.encode());
     Ok(out)
 }
@@ -84,12 +80,7 @@ fn section(
     })
 }
 
-fn shape_error(
-    section: SectionId,
-    field: &'static str,
-    expected: usize,
-    found: usize,
-) -> FormatError {
+fn shape_error(section: SectionId, field: &'static str, expected: usize, found: usize) -> FormatError {
     let clamp = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
     FormatError::RecordShape { section, field, expected: clamp(expected), found: clamp(found) }
 }
@@ -101,24 +92,12 @@ fn vector_len(found: usize, expected: u32, section: SectionId) -> Result<(), For
     Ok(())
 }
 
-fn matrix(
-    out: &mut Vec<u8>,
-    m: &QMatrix,
-    id: SectionId,
-    rows: u32,
-    c: &ModelConfig,
-) -> Result<(), FormatError> {
+fn matrix(out: &mut Vec<u8>, m: &QMatrix, id: SectionId, rows: u32, c: &ModelConfig) -> Result<(), FormatError> {
     matrix_shape(m, id, rows, c.embed_dim, c)?;
     write_matrix(out, m)
 }
 
-fn matrix_shape(
-    m: &QMatrix,
-    id: SectionId,
-    rows: u32,
-    cols: u32,
-    c: &ModelConfig,
-) -> Result<(), FormatError> {
+fn matrix_shape(m: &QMatrix, id: SectionId, rows: u32, cols: u32, c: &ModelConfig) -> Result<(), FormatError> {
     if m.rows != rows as usize {
         return Err(shape_error(id, "rows", rows as usize, m.rows));
     }
@@ -131,19 +110,14 @@ fn matrix_shape(
     Ok(())
 }
 
-fn layer(
-    out: &mut Vec<u8>,
-    l: &LayerWeights,
-    index: u32,
-    c: &ModelConfig,
-) -> Result<(), FormatError> {
+fn layer(out: &mut Vec<u8>, l: &LayerWeights, index: u32, c: &ModelConfig) -> Result<(), FormatError> {
     let id = SectionId::Layer(index);
     let table_at = out.len();
     out.resize(table_at + LAYER_TABLE_SIZE as usize, 0);
     let mut offsets = [0u32; LAYER_TABLE_ENTRIES];
     for part in LAYER_FILE_ORDER {
-        offsets[part as usize] = u32::try_from(out.len())
-            .map_err(|_| FormatError::Unencodable { what: "file over 4 GiB" })?;
+        offsets[part as usize] =
+            u32::try_from(out.len()).map_err(|_| FormatError::Unencodable { what: "file over 4 GiB" })?;
         match (part.shape(c), l.record(part)) {
             (RecordShape::Matrix { rows, cols }, LayerRecord::Matrix(m)) => {
                 matrix_shape(m, id, rows, cols, c)?;

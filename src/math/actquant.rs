@@ -69,12 +69,7 @@ pub(crate) fn check_group(len: usize, group: usize) -> Result<(), MathError> {
 
 /// Quantizes `x` per `group` into `q` (int8 values, as `i8` or widened) and `mant`;
 /// returns the row exponent.
-pub fn quantize_row<T: From<i8>>(
-    x: &[i32],
-    group: usize,
-    q: &mut [T],
-    mant: &mut [u16],
-) -> Result<i8, MathError> {
+pub fn quantize_row<T: From<i8>>(x: &[i32], group: usize, q: &mut [T], mant: &mut [u16]) -> Result<i8, MathError> {
     check_group(x.len(), group)?;
     if q.len() != x.len() {
         return Err(MathError::Shape("q"));
@@ -138,7 +133,11 @@ fn row_exponent(amax_row: u32) -> i32 {
     // amax < 2^(e+22) ⇒ amax / (127·2^e) < 33026, so e or e+1 is the answer, and
     // e-1 would give ≥ 33026.
     let e = bitlen_u32(amax_row) - 22;
-    if mantissa(amax_row, e) <= MANT_MAX { e } else { e + 1 }
+    if mantissa(amax_row, e) <= MANT_MAX {
+        e
+    } else {
+        e + 1
+    }
 }
 
 /// `ceil(amax / (127 · 2^exp))`. (In u32 where it fits, as for every exponent
@@ -209,11 +208,8 @@ mod tests {
             for _ in 0..2000 {
                 let a = rng.next_u32() >> (rng.next_u32() % 32);
                 let a = if exp < 0 { a >> 10 } else { a.min(1 << 31) };
-                let want = if exp >= 0 {
-                    (a as u64).div_ceil(127u64 << exp)
-                } else {
-                    ((a as u64) << -exp).div_ceil(127)
-                };
+                let want =
+                    if exp >= 0 { (a as u64).div_ceil(127u64 << exp) } else { ((a as u64) << -exp).div_ceil(127) };
                 assert_eq!(mantissa(a, exp), want as u32, "a={a} exp={exp}");
             }
         }

@@ -8,9 +8,9 @@
 //! scores = [`attn_scores`] → [`softmax_q30`](super::softmax_q30) → [`attn_mix`].
 
 use super::actquant::{check_group, ActQ};
+use super::dot::{axpy, axpy_array, dot_array, Dot, DotAny, DotBy32};
 use super::fixed::{bitlen_u32, sat_i32, shift_round};
 use super::isqrt::isqrt_u64;
-use super::dot::{axpy, axpy_array, dot_array, Dot, DotAny, DotBy32};
 use super::MathError;
 
 /// Rows of a K or V cache (see the module doc). `q` is `rows × dim`, `mant`
@@ -53,7 +53,11 @@ fn row_weight(p: u32, mant: u16, exp: i8, g: i32) -> Option<i32> {
         return None;
     }
     let w = shift_round(p as i64 * mant as i64, 30 - exp as i32 - g) as i32;
-    if w == 0 { None } else { Some(w) }
+    if w == 0 {
+        None
+    } else {
+        Some(w)
+    }
 }
 
 /// Most cache rows [`attn_mix`] sums (its i32 accumulators are proven for this many).
@@ -67,7 +71,11 @@ pub const fn kv_row_bytes(dim: usize, head_dim: usize) -> usize {
 
 /// floor(2^30 / sqrt(n)) for n ≥ 1 (0 for n = 0): the query scale 1/sqrt(head_dim).
 pub fn inv_sqrt_q30(n: u32) -> u32 {
-    if n == 0 { 0 } else { isqrt_u64((1u64 << 60) / n as u64) }
+    if n == 0 {
+        0
+    } else {
+        isqrt_u64((1u64 << 60) / n as u64)
+    }
 }
 
 /// `x = round(x · c / 2^30)`.

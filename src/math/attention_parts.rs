@@ -37,10 +37,8 @@ pub fn mix_shift(probs: &[u32], scales: RowScales, head: usize) -> Result<Option
         return Err(MathError::Shape("probs"));
     }
     let mant = |j: usize| scales.mant[j * heads + head] as u32;
-    let top = (0..rows)
-        .filter(|&j| probs[j] != 0 && mant(j) != 0)
-        .map(|j| bitlen_u32(mant(j)) + scales.exp[j] as i32)
-        .max();
+    let top =
+        (0..rows).filter(|&j| probs[j] != 0 && mant(j) != 0).map(|j| bitlen_u32(mant(j)) + scales.exp[j] as i32).max();
     Ok(top.map(|top| 22 - top))
 }
 

@@ -176,7 +176,10 @@ mod tests {
             }
             if n == 64 {
                 assert_eq!(dot_array::<64>(w[..].try_into().unwrap(), x[..].try_into().unwrap()), want);
-                assert_eq!(dot_array::<32>(w[..32].try_into().unwrap(), x[..32].try_into().unwrap()), want32_of(&w, &x));
+                assert_eq!(
+                    dot_array::<32>(w[..32].try_into().unwrap(), x[..32].try_into().unwrap()),
+                    want32_of(&w, &x)
+                );
             }
             let mut acc: Vec<i32> = x.clone();
             axpy(&mut acc, -3, &w);

@@ -16,7 +16,11 @@ pub fn shift_round(v: i64, sh: i32) -> i64 {
         if v == 0 {
             0
         } else if n >= 63 || v.unsigned_abs() > (i64::MAX >> n) as u64 {
-            if v < 0 { i64::MIN } else { i64::MAX }
+            if v < 0 {
+                i64::MIN
+            } else {
+                i64::MAX
+            }
         } else {
             v << n
         }

@@ -19,7 +19,11 @@ pub fn gelu(x: i32) -> i32 {
         a + (((b - a) * frac + (1 << (GELU_STEP_SHIFT - 1))) >> GELU_STEP_SHIFT)
     };
     // neg lies between two table entries, in [-0.17, 0]: x + neg cannot overflow.
-    if x >= 0 { x + neg } else { neg }
+    if x >= 0 {
+        x + neg
+    } else {
+        neg
+    }
 }
 
 pub fn gelu_in_place(xs: &mut [i32]) {

@@ -37,7 +37,8 @@ impl WeightRows<'_> {
             return Err(MathError::Group);
         }
         let gpr = self.cols / self.group;
-        let (Some(q), Some(m)) = (self.q.get(r * self.cols..(r + 1) * self.cols), self.scales.get(r * gpr..(r + 1) * gpr))
+        let (Some(q), Some(m)) =
+            (self.q.get(r * self.cols..(r + 1) * self.cols), self.scales.get(r * gpr..(r + 1) * gpr))
         else {
             return Err(MathError::Shape("row"));
         };
@@ -205,7 +206,11 @@ fn finish(t: i64, sh: i32, half: i64, b: i32) -> i32 {
 
 /// The rounding half of a shift right by `sh` ([`finish`]'s short way), else 0.
 fn round_half(sh: i32) -> i64 {
-    if (1..=62).contains(&sh) { 1i64 << (sh - 1) } else { 0 }
+    if (1..=62).contains(&sh) {
+        1i64 << (sh - 1)
+    } else {
+        0
+    }
 }
 
 /// The row loop, one copy per dot kernel.

@@ -35,8 +35,7 @@ impl QMatrix {
     pub fn quantize(w: &[f32], rows: usize, cols: usize, group: usize) -> QMatrix {
         assert!(group > 0 && cols % group == 0 && w.len() == rows * cols);
         let ngroups = rows * cols / group;
-        let group_max: Vec<f32> =
-            w.chunks(group).map(|g| g.iter().fold(0f32, |m, v| m.max(v.abs()))).collect();
+        let group_max: Vec<f32> = w.chunks(group).map(|g| g.iter().fold(0f32, |m, v| m.max(v.abs()))).collect();
         let max_scale = group_max.iter().fold(0f32, |m, v| m.max(*v)) / 127.0;
         // Largest shift that keeps the largest mantissa within u16.
         let mut shift: u8 = 0;

@@ -33,7 +33,11 @@ pub fn exp_neg_q30(t: i32) -> u32 {
     let (a, b) = (EXP2_NEG[i], EXP2_NEG[i + 1]);
     // a - b < 2^23, frac < 2^17: one 32×32→64 multiply.
     let v = a - (((a - b) as u64 * frac + (1 << (FRAC_BITS - 1))) >> FRAC_BITS) as u32;
-    if n == 0 { v } else { (v + (1 << (n - 1))) >> n }
+    if n == 0 {
+        v
+    } else {
+        (v + (1 << (n - 1))) >> n
+    }
 }
 
 /// Softmax of Q16.16 `scores` into Q2.30 probabilities (max-subtracted; sums to

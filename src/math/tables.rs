@@ -44,7 +44,11 @@ const fn exp_nonpos(x: f64) -> f64 {
 }
 
 const fn round_to_i64(v: f64) -> i64 {
-    if v >= 0.0 { (v + 0.5) as i64 } else { -((-v + 0.5) as i64) }
+    if v >= 0.0 {
+        (v + 0.5) as i64
+    } else {
+        -((-v + 0.5) as i64)
+    }
 }
 
 /// gelu_new(-t) = -t / (1 + e^(2u)) with u = sqrt(2/pi) (t + 0.044715 t^3), written

@@ -88,9 +88,7 @@ impl<const N: usize> FreeList<N> {
                 self.free[i].start = start;
                 self.free[i].len += len;
             }
-            (false, false) => {
-                self.free.insert(i, Range { start, len }).map_err(|_| FreeListError::TableFull)?
-            }
+            (false, false) => self.free.insert(i, Range { start, len }).map_err(|_| FreeListError::TableFull)?,
         }
         Ok(())
     }

@@ -137,9 +137,7 @@ impl<const N: usize> MatrixPool<N> {
         mut alloc: impl FnMut(usize, usize) -> Result<QMatrix, TryReserveError>,
     ) -> Result<QMatrix, PoolError> {
         let fits = |m: &QMatrix| m.q.capacity() >= weights && m.scales.capacity() >= scales;
-        let best = (0..self.free.len())
-            .filter(|&i| fits(&self.free[i]))
-            .min_by_key(|&i| buffer_bytes(&self.free[i]));
+        let best = (0..self.free.len()).filter(|&i| fits(&self.free[i])).min_by_key(|&i| buffer_bytes(&self.free[i]));
         if let Some(i) = best {
             let mut m = self.free.swap_remove(i);
             self.cached(0, buffer_bytes(&m));

@@ -38,10 +38,7 @@ impl Model<Resident> {
 impl<R: Read + Seek> Model<Streamed<R>> {
     /// Layers stream from the file; so do the embedding and output head rows when
     /// `stream_head`, else they are loaded.
-    pub fn streamed(
-        reader: ModelReader<R>,
-        stream_head: bool,
-    ) -> Result<(Model<Streamed<R>>, Vec<u8>), ModelError> {
+    pub fn streamed(reader: ModelReader<R>, stream_head: bool) -> Result<(Model<Streamed<R>>, Vec<u8>), ModelError> {
         Self::streamed_with(reader, StreamOptions { head: stream_head, row_chunk_bytes: None })
     }
 

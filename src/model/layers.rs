@@ -8,8 +8,7 @@ use crate::mem::PoolStats;
 use alloc::vec::Vec;
 
 /// The four matrices of a layer; `part as usize` is their index here.
-pub const MATRIX_PARTS: [LayerPart; 4] =
-    [LayerPart::AttnQkv, LayerPart::AttnOut, LayerPart::FfnIn, LayerPart::FfnOut];
+pub const MATRIX_PARTS: [LayerPart; 4] = [LayerPart::AttnQkv, LayerPart::AttnOut, LayerPart::FfnIn, LayerPart::FfnOut];
 
 pub trait LayerSource {
     /// LayerNorm `part` (`Norm1` or `Norm2`) of layer `layer`.
@@ -79,12 +78,7 @@ pub(crate) fn matrix_mut(w: &mut LayerWeights, part: LayerPart) -> Result<&mut Q
 }
 
 /// Matrix `part` of a layer in memory, times `x`, plus its bias.
-pub(crate) fn layer_matvec(
-    w: &LayerWeights,
-    part: LayerPart,
-    x: &ActQ,
-    out: &mut [i32],
-) -> Result<(), ModelError> {
+pub(crate) fn layer_matvec(w: &LayerWeights, part: LayerPart, x: &ActQ, out: &mut [i32]) -> Result<(), ModelError> {
     let LayerRecord::Matrix(m) = w.record(part) else {
         return Err(ModelError::WrongPart(part));
     };

@@ -9,9 +9,9 @@ use super::plan_kv;
 use super::row_chunks::{chunk_rows, row_bytes};
 use super::streamed::{StreamOptions, HEAD_CHUNK_ROWS};
 use super::{KvMode, KvShape, RunState};
-use crate::sample::Sampler;
 use crate::format::layout::RecordShape;
 use crate::format::{Header, LayerPart, MatrixInfo, SectionId};
+use crate::sample::Sampler;
 
 /// Share of the budget a plan may fill (the rest absorbs allocator slack).
 pub const PLAN_PERMILLE: u64 = 800;
@@ -28,7 +28,9 @@ pub enum Mode {
     StreamAll,
     /// As `StreamAll`, but layers are never whole in memory: their norms and biases are
     /// read per layer, their matrices by chunks of rows of at most `chunk_bytes`.
-    StreamRows { chunk_bytes: u32 },
+    StreamRows {
+        chunk_bytes: u32,
+    },
 }
 
 impl Mode {
@@ -188,6 +190,6 @@ pub fn plan(h: &Header, input: PlanInput) -> Result<MemoryPlan, DoesNotFit> {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod kv_tests;
+#[cfg(test)]
+mod tests;

@@ -24,7 +24,11 @@ pub(super) enum Stage {
 
 /// The stages, each searched from the largest context down.
 pub(super) fn stages(auto_ctx: bool) -> &'static [Stage] {
-    if auto_ctx { &[Stage::InMemory, Stage::Fallbacks] } else { &[Stage::Everything] }
+    if auto_ctx {
+        &[Stage::InMemory, Stage::Fallbacks]
+    } else {
+        &[Stage::Everything]
+    }
 }
 
 /// The modes to try at `ctx`, best first.
@@ -46,11 +50,8 @@ pub(super) fn candidates(stage: Stage, ctx: usize, can_spill: bool) -> Vec<KvMod
     // keep fewer rows than the context.
     let mut window = ctx / 2 / SPARSE_BLOCK;
     while window >= 1 && (SPARSE_SINK_BLOCKS + window) * SPARSE_BLOCK < ctx {
-        let _ = v.push(KvMode::BlockSparse {
-            block: SPARSE_BLOCK,
-            sink_blocks: SPARSE_SINK_BLOCKS,
-            window_blocks: window,
-        });
+        let _ =
+            v.push(KvMode::BlockSparse { block: SPARSE_BLOCK, sink_blocks: SPARSE_SINK_BLOCKS, window_blocks: window });
         window /= 2;
     }
     v

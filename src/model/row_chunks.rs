@@ -44,12 +44,7 @@ impl<R: Read + Seek> PooledReader<R> {
     /// Rows `rows` of the matrix at `info`, in a pooled buffer (give it back to `pool`)
     /// with room for `room` rows: every chunk of a matrix, the last one included, asks
     /// the pool for the same size, so each row width costs one buffer.
-    pub fn read_rows(
-        &mut self,
-        info: &MatrixInfo,
-        rows: Range<usize>,
-        room: usize,
-    ) -> Result<QMatrix, ModelError> {
+    pub fn read_rows(&mut self, info: &MatrixInfo, rows: Range<usize>, room: usize) -> Result<QMatrix, ModelError> {
         let n = rows.len().max(room);
         let (cols, groups) = (info.cols() as usize, info.groups_per_row() as usize);
         let mut m = self.pool.acquire(n * cols, n * groups)?;
@@ -112,10 +107,7 @@ pub(crate) fn verify_layers<R: Read + Seek>(r: &mut ModelReader<R>) -> Result<u6
 impl RowLayers {
     /// Verifies every layer section once and locates its matrices; also returns the
     /// bytes verified.
-    pub fn open<R: Read + Seek>(
-        r: &mut ModelReader<R>,
-        chunk_bytes: usize,
-    ) -> Result<(RowLayers, u64), ModelError> {
+    pub fn open<R: Read + Seek>(r: &mut ModelReader<R>, chunk_bytes: usize) -> Result<(RowLayers, u64), ModelError> {
         let n = r.config().num_layers as usize;
         let mut infos = Vec::with_capacity(n);
         let verified = verify_layers(r)?;

@@ -100,11 +100,7 @@ impl<R: Read + Seek> Streamed<R> {
 impl WholeLayer {
     /// Layer `i`, read (its CRC was checked at open) unless it is the one in memory. Its matrices go
     /// back to the pool and come out again at the next layer's sizes.
-    fn load<R: Read + Seek>(
-        &mut self,
-        file: &mut PooledReader<R>,
-        i: usize,
-    ) -> Result<&LayerWeights, ModelError> {
+    fn load<R: Read + Seek>(&mut self, file: &mut PooledReader<R>, i: usize) -> Result<&LayerWeights, ModelError> {
         if self.loaded == Some(i) {
             return Ok(&self.buf);
         }

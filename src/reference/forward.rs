@@ -57,13 +57,7 @@ impl FloatModel {
     pub fn new_cache(&self) -> KvCache {
         let c = &self.config;
         let n = c.num_layers * c.n_ctx * c.embed_dim;
-        KvCache {
-            keys: vec![0.0; n],
-            values: vec![0.0; n],
-            len: 0,
-            n_ctx: c.n_ctx,
-            embed_dim: c.embed_dim,
-        }
+        KvCache { keys: vec![0.0; n], values: vec![0.0; n], len: 0, n_ctx: c.n_ctx, embed_dim: c.embed_dim }
     }
 
     /// Logits for every position of `tokens`, from an empty cache: (T, vocab).
@@ -84,13 +78,8 @@ impl FloatModel {
             return Err(ReferenceError::ContextFull { n_ctx: c.n_ctx });
         }
         // x = wte[token] + wpe[pos]   (E,)
-        let mut x: Vec<f32> = self
-            .embed
-            .row(token as usize)
-            .iter()
-            .zip(self.pos_embed.row(pos))
-            .map(|(a, b)| a + b)
-            .collect();
+        let mut x: Vec<f32> =
+            self.embed.row(token as usize).iter().zip(self.pos_embed.row(pos)).map(|(a, b)| a + b).collect();
         let mut h = vec![0f32; e];
         let mut qkv = vec![0f32; 3 * e];
         let mut attn = vec![0f32; e];

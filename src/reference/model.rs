@@ -95,9 +95,8 @@ impl FloatModel {
 
     /// Reads a GPT2BSCM file (every checksum verified) and dequantizes it.
     pub fn from_model_file(path: &Path) -> Result<FloatModel, OpenError> {
-        let weights = open_model(path)?
-            .read_weights()
-            .map_err(|error| OpenError::Format { path: path.into(), error })?;
+        let weights =
+            open_model(path)?.read_weights().map_err(|error| OpenError::Format { path: path.into(), error })?;
         Ok(FloatModel::from_weights(&weights))
     }
 

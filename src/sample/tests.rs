@@ -141,7 +141,11 @@ fn weights_match_float_softmax_with_temperature() {
         let mut seen = 0;
         for &(id, w) in c.pairs() {
             let want = libm::exp((to_f64(logits[id as usize]) - max) / tf) / z;
-            assert!((w as f64 / total - want).abs() <= want * 2e-5 + 2e-9, "T={t} id={id} got {} want {want}", w as f64 / total);
+            assert!(
+                (w as f64 / total - want).abs() <= want * 2e-5 + 2e-9,
+                "T={t} id={id} got {} want {want}",
+                w as f64 / total
+            );
             seen += 1;
         }
         // Only weights below 2^-31 may be dropped.

@@ -114,31 +114,18 @@ mod tests {
     fn known_characters() {
         use CharClass::*;
         // Letters of several categories (Lu, Ll, Lt, Lm, Lo) and scripts.
-        for ch in [
-            'é', 'ß', 'Ǆ', 'ǅ', 'ʰ', 'Ж', 'λ', '中', 'ア', '한', 'ﬁ', '𝒜', '𠀀',
-        ] {
+        for ch in ['é', 'ß', 'Ǆ', 'ǅ', 'ʰ', 'Ж', 'λ', '中', 'ア', '한', 'ﬁ', '𝒜', '𠀀'] {
             assert_eq!(class(ch), Letter, "{ch}");
         }
         // Nd, Nl, No.
         for ch in ['٣', '५', '²', '½', 'Ⅻ', '①', '𝟘', '〇'] {
             assert_eq!(class(ch), Number, "{ch}");
         }
-        for ch in [
-            '\u{85}', '\u{a0}', '\u{1680}', '\u{2003}', '\u{2028}', '\u{3000}',
-        ] {
+        for ch in ['\u{85}', '\u{a0}', '\u{1680}', '\u{2003}', '\u{2028}', '\u{3000}'] {
             assert_eq!(class(ch), Space, "{ch:?}");
         }
         // Marks, symbols, punctuation, format and control characters are "other".
-        for ch in [
-            '\u{301}',
-            '€',
-            '—',
-            '😀',
-            '\u{200b}',
-            '\u{1c}',
-            '\u{feff}',
-            '\u{10ffff}',
-        ] {
+        for ch in ['\u{301}', '€', '—', '😀', '\u{200b}', '\u{1c}', '\u{feff}', '\u{10ffff}'] {
             assert_eq!(class(ch), Other, "{ch:?}");
         }
         assert_eq!(class_of(0x11_0000), Other);

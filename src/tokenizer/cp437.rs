@@ -67,10 +67,7 @@ pub fn char_to_cp437(c: char) -> Option<u8> {
     if let Some(k) = HIGH_HALF.iter().position(|&h| u32::from(h) == c) {
         return Some(0x80 + k as u8);
     }
-    LOOK_ALIKES
-        .iter()
-        .find(|&&(u, _)| u32::from(u) == c)
-        .map(|&(_, b)| b)
+    LOOK_ALIKES.iter().find(|&&(u, _)| u32::from(u) == c).map(|&(_, b)| b)
 }
 
 /// Streaming UTF-8 -> CP437: feed bytes in pieces of any size, get CP437 out.
@@ -97,12 +94,7 @@ impl Default for Utf8ToCp437 {
 
 impl Utf8ToCp437 {
     pub const fn new() -> Self {
-        Utf8ToCp437 {
-            code: 0,
-            needed: 0,
-            lower: 0x80,
-            upper: 0xBF,
-        }
+        Utf8ToCp437 { code: 0, needed: 0, lower: 0x80, upper: 0xBF }
     }
 
     /// Converts `bytes`, keeping an unfinished final sequence for the next call.
@@ -157,12 +149,7 @@ impl Utf8ToCp437 {
     }
 
     fn start(&mut self, needed: u8, code: u32, lower: u8, upper: u8) {
-        *self = Utf8ToCp437 {
-            code,
-            needed,
-            lower,
-            upper,
-        };
+        *self = Utf8ToCp437 { code, needed, lower, upper };
     }
 }
 

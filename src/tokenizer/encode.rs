@@ -101,13 +101,11 @@ impl Tokenizer {
     fn encode_long(&self, piece: &[u8], s: &mut Scratch, out: &mut Vec<u32>) {
         let len = piece.len() as u32;
         s.ids.clear();
-        s.ids
-            .extend(piece.iter().map(|&b| self.byte_token[usize::from(b)]));
+        s.ids.extend(piece.iter().map(|&b| self.byte_token[usize::from(b)]));
         s.prev.clear();
         s.prev.extend((0..len).map(|i| i.wrapping_sub(1))); // 0 - 1 wraps to NONE
         s.next.clear();
-        s.next
-            .extend((1..=len).map(|i| if i == len { NONE } else { i }));
+        s.next.extend((1..=len).map(|i| if i == len { NONE } else { i }));
         s.heap.clear();
         for i in 0..piece.len() - 1 {
             if let Some((rank, _)) = self.merge_of(s.ids[i], s.ids[i + 1]) {

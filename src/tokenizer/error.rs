@@ -44,10 +44,7 @@ impl fmt::Display for TokenizerError {
         use TokenizerError::*;
         match self {
             BadSectionLength { expected, actual } => {
-                write!(
-                    f,
-                    "tokenizer section is {actual} bytes, its header says {expected}"
-                )
+                write!(f, "tokenizer section is {actual} bytes, its header says {expected}")
             }
             BadMagic => f.write_str("tokenizer section has no GBPE magic"),
             UnsupportedVersion(v) => write!(f, "tokenizer section version {v} is not supported"),

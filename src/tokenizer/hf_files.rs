@@ -19,10 +19,7 @@ fn unicode_to_byte(c: char) -> Option<u8> {
     }
     // The other bytes map, in increasing order, to U+0100, U+0101, ...
     let k = c.checked_sub(256)?;
-    (0u32..256)
-        .filter(|&b| !printable(b))
-        .nth(k as usize)
-        .map(|b| b as u8)
+    (0u32..256).filter(|&b| !printable(b)).nth(k as usize).map(|b| b as u8)
 }
 
 /// Raw bytes of a `vocab.json` token string. Strings that are not spelled in the
@@ -36,21 +33,15 @@ fn token_to_bytes(token: &str) -> Vec<u8> {
 impl Tokenizer {
     /// Builds a tokenizer from the contents of `vocab.json` and `merges.txt`.
     pub fn from_hf_files(vocab_json: &str, merges_txt: &str) -> Result<Tokenizer, TokenizerError> {
-        let vocab: HashMap<String, u32> =
-            serde_json::from_str(vocab_json).map_err(|_| TokenizerError::VocabJson)?;
+        let vocab: HashMap<String, u32> = serde_json::from_str(vocab_json).map_err(|_| TokenizerError::VocabJson)?;
         let mut tokens: Vec<Option<Vec<u8>>> = alloc::vec![None; vocab.len()];
         for (text, &id) in &vocab {
-            let slot = tokens
-                .get_mut(id as usize)
-                .ok_or(TokenizerError::VocabIds)?;
+            let slot = tokens.get_mut(id as usize).ok_or(TokenizerError::VocabIds)?;
             if slot.replace(token_to_bytes(text)).is_some() {
                 return Err(TokenizerError::VocabIds);
             }
         }
-        let tokens: Vec<Vec<u8>> = tokens
-            .into_iter()
-            .collect::<Option<_>>()
-            .ok_or(TokenizerError::VocabIds)?;
+        let tokens: Vec<Vec<u8>> = tokens.into_iter().collect::<Option<_>>().ok_or(TokenizerError::VocabIds)?;
 
         let mut merges = Vec::new();
         for (k, line) in merges_txt.lines().enumerate() {
@@ -58,18 +49,11 @@ impl Tokenizer {
             if line.is_empty() || (k == 0 && line.starts_with("#version")) {
                 continue;
             }
-            let (a, b) = line
-                .split_once(' ')
-                .ok_or(TokenizerError::MergesSyntax { line: line_no })?;
+            let (a, b) = line.split_once(' ').ok_or(TokenizerError::MergesSyntax { line: line_no })?;
             if a.is_empty() || b.is_empty() || b.contains(' ') {
                 return Err(TokenizerError::MergesSyntax { line: line_no });
             }
-            let id = |t: &str| {
-                vocab
-                    .get(t)
-                    .copied()
-                    .ok_or(TokenizerError::MergeTokenUnknown { line: line_no })
-            };
+            let id = |t: &str| vocab.get(t).copied().ok_or(TokenizerError::MergeTokenUnknown { line: line_no });
             merges.push([id(a)?, id(b)?]);
         }
         Tokenizer::from_tokens(&tokens, &merges)
@@ -88,10 +72,8 @@ mod tests {
         assert_eq!(unicode_to_byte('a'), Some(b'a'));
         assert_eq!(unicode_to_byte('ÿ'), Some(0xFF));
         assert_eq!(unicode_to_byte(' '), None);
-        let all: std::collections::BTreeSet<u8> = (0u32..0x200)
-            .filter_map(char::from_u32)
-            .filter_map(unicode_to_byte)
-            .collect();
+        let all: std::collections::BTreeSet<u8> =
+            (0u32..0x200).filter_map(char::from_u32).filter_map(unicode_to_byte).collect();
         assert_eq!(all.len(), 256);
         assert_eq!(token_to_bytes("ĠhelloĊ"), b" hello\n");
         assert_eq!(token_to_bytes("<|endoftext|>"), b"<|endoftext|>");

@@ -136,17 +136,12 @@ mod tests {
     use alloc::vec::Vec;
 
     fn split(text: &str) -> Vec<&str> {
-        pieces(text.as_bytes())
-            .map(|p| core::str::from_utf8(p).unwrap())
-            .collect()
+        pieces(text.as_bytes()).map(|p| core::str::from_utf8(p).unwrap()).collect()
     }
 
     #[test]
     fn words_numbers_punctuation() {
-        assert_eq!(
-            split("Hello world, it's 2024!"),
-            ["Hello", " world", ",", " it", "'s", " 2024", "!"]
-        );
+        assert_eq!(split("Hello world, it's 2024!"), ["Hello", " world", ",", " it", "'s", " 2024", "!"]);
         assert_eq!(split("x!'s 's 'S"), ["x", "!'", "s", " '", "s", " '", "S"]);
         assert_eq!(
             split("we'll they're I've I'd I'm"),
@@ -167,10 +162,7 @@ mod tests {
 
     #[test]
     fn non_ascii() {
-        assert_eq!(
-            split("naïve Ωμέγα 中文 ½5"),
-            ["naïve", " Ωμέγα", " 中文", " ½5"]
-        );
+        assert_eq!(split("naïve Ωμέγα 中文 ½5"), ["naïve", " Ωμέγα", " 中文", " ½5"]);
         assert_eq!(split("e\u{301}x"), ["e", "\u{301}", "x"]);
     }
 
@@ -178,16 +170,7 @@ mod tests {
     fn invalid_utf8_is_other_and_lossless() {
         let text = b"a\xffb \xc3\x28 \xed\xa0\x80!\xf0\x9f";
         let parts: Vec<&[u8]> = pieces(text).collect();
-        assert_eq!(
-            parts,
-            [
-                &b"a"[..],
-                b"\xff",
-                b"b",
-                b" \xc3(",
-                b" \xed\xa0\x80!\xf0\x9f"
-            ]
-        );
+        assert_eq!(parts, [&b"a"[..], b"\xff", b"b", b" \xc3(", b" \xed\xa0\x80!\xf0\x9f"]);
         assert_eq!(parts.concat(), text);
     }
 }

@@ -42,15 +42,9 @@ impl Tokenizer {
     pub fn to_section_bytes(&self) -> Vec<u8> {
         let n = self.vocab_size();
         let merges = self.merges_with_results();
-        let mut out =
-            Vec::with_capacity(HEADER_BYTES + 4 * n + 12 * merges.len() + self.token_bytes.len());
+        let mut out = Vec::with_capacity(HEADER_BYTES + 4 * n + 12 * merges.len() + self.token_bytes.len());
         out.extend_from_slice(&MAGIC);
-        for v in [
-            VERSION,
-            n as u32,
-            merges.len() as u32,
-            self.token_bytes.len() as u32,
-        ] {
+        for v in [VERSION, n as u32, merges.len() as u32, self.token_bytes.len() as u32] {
             out.extend_from_slice(&v.to_le_bytes());
         }
         for id in 0..n as u32 {
@@ -69,10 +63,7 @@ impl Tokenizer {
     pub fn from_section_bytes(bytes: &[u8]) -> Result<Tokenizer, TokenizerError> {
         let actual = bytes.len() as u64;
         if bytes.len() < HEADER_BYTES {
-            return Err(TokenizerError::BadSectionLength {
-                expected: HEADER_BYTES as u64,
-                actual,
-            });
+            return Err(TokenizerError::BadSectionLength { expected: HEADER_BYTES as u64, actual });
         }
         if bytes[0..4] != MAGIC {
             return Err(TokenizerError::BadMagic);
@@ -98,11 +89,7 @@ impl Tokenizer {
         }
         let merge = |r: usize| {
             let at = merges_at + 12 * r;
-            [
-                read_u32(bytes, at),
-                read_u32(bytes, at + 4),
-                read_u32(bytes, at + 8),
-            ]
+            [read_u32(bytes, at), read_u32(bytes, at + 4), read_u32(bytes, at + 8)]
         };
         Tokenizer::build(bytes[bytes_at..].to_vec(), &token_len, n, &merge, m)
     }
@@ -158,21 +145,13 @@ mod tests {
         let blob = small().to_section_bytes();
         assert_eq!(&blob[0..4], b"GBPE");
         assert_eq!(
-            (
-                read_u32(&blob, 4),
-                read_u32(&blob, 8),
-                read_u32(&blob, 12),
-                read_u32(&blob, 16)
-            ),
+            (read_u32(&blob, 4), read_u32(&blob, 8), read_u32(&blob, 12), read_u32(&blob, 16)),
             (1, 257, 1, 258)
         );
         assert_eq!(blob.len(), 20 + 4 * 257 + 12 + 258);
         assert_eq!(read_u32(&blob, 20 + 4 * 256), 2); // length of token 256
         let merge_at = 20 + 4 * 257;
-        assert_eq!(
-            [0, 4, 8].map(|k| read_u32(&blob, merge_at + k)),
-            [97, 98, 256]
-        );
+        assert_eq!([0, 4, 8].map(|k| read_u32(&blob, merge_at + k)), [97, 98, 256]);
         assert_eq!(&blob[blob.len() - 3..], b"\xffab");
     }
 
@@ -181,10 +160,7 @@ mod tests {
         let blob = small().to_section_bytes();
         let mut bad = blob.clone();
         bad[20..24].copy_from_slice(&2u32.to_le_bytes()); // token 0 claims 2 bytes
-        assert_eq!(
-            Tokenizer::from_section_bytes(&bad).unwrap_err(),
-            TokenizerError::TokenBytesMismatch
-        );
+        assert_eq!(Tokenizer::from_section_bytes(&bad).unwrap_err(), TokenizerError::TokenBytesMismatch);
         let mut bad = blob.clone();
         bad[20 + 4 * 257..24 + 4 * 257].copy_from_slice(&5000u32.to_le_bytes());
         assert_eq!(
@@ -194,23 +170,14 @@ mod tests {
         let mut bad = blob.clone();
         let last = bad.len() - 1;
         bad[last] = b'a'; // token 256 becomes "aa": not what the merge a+b makes
-        assert_eq!(
-            Tokenizer::from_section_bytes(&bad).unwrap_err(),
-            TokenizerError::MergeResultMissing { rank: 0 }
-        );
+        assert_eq!(Tokenizer::from_section_bytes(&bad).unwrap_err(), TokenizerError::MergeResultMissing { rank: 0 });
         let mut bad = blob.clone();
         bad[28 + 4 * 257..32 + 4 * 257].copy_from_slice(&98u32.to_le_bytes()); // result "b"
-        assert_eq!(
-            Tokenizer::from_section_bytes(&bad).unwrap_err(),
-            TokenizerError::MergeResultMissing { rank: 0 }
-        );
+        assert_eq!(Tokenizer::from_section_bytes(&bad).unwrap_err(), TokenizerError::MergeResultMissing { rank: 0 });
         let mut bad = blob.clone();
         bad[20 + 4 * 98..24 + 4 * 98].copy_from_slice(&2u32.to_le_bytes()); // "b" -> "bc"
         bad[20 + 4 * 99..24 + 4 * 99].copy_from_slice(&0u32.to_le_bytes()); // "c" empty
-        assert_eq!(
-            Tokenizer::from_section_bytes(&bad).unwrap_err(),
-            TokenizerError::EmptyToken { id: 99 }
-        );
+        assert_eq!(Tokenizer::from_section_bytes(&bad).unwrap_err(), TokenizerError::EmptyToken { id: 99 });
         assert!(Tokenizer::from_section_bytes(&blob).is_ok());
     }
 }

@@ -39,20 +39,14 @@ impl Tokenizer {
     /// unknown ids, merges whose concatenation is not a token, and repeated merges.
     /// (Sorts the tokens to find merge results: meant for the host; a model file's
     /// section stores the results and loads without sorting.)
-    pub fn from_tokens<T: AsRef<[u8]>>(
-        tokens: &[T],
-        merges: &[[u32; 2]],
-    ) -> Result<Tokenizer, TokenizerError> {
+    pub fn from_tokens<T: AsRef<[u8]>>(tokens: &[T], merges: &[[u32; 2]]) -> Result<Tokenizer, TokenizerError> {
         let n = u32::try_from(tokens.len()).map_err(|_| TokenizerError::TooLarge)?;
         let token = |id: u32| tokens[id as usize].as_ref();
         let mut by_bytes: Vec<u32> = (0..n).collect();
         by_bytes.sort_unstable_by(|&a, &b| token(a).cmp(token(b)).then(a.cmp(&b)));
         for w in by_bytes.windows(2) {
             if token(w[0]) == token(w[1]) {
-                return Err(TokenizerError::DuplicateToken {
-                    id: w[1],
-                    first: w[0],
-                });
+                return Err(TokenizerError::DuplicateToken { id: w[1], first: w[0] });
             }
         }
         let mut merges_with_results = Vec::with_capacity(merges.len());
@@ -109,9 +103,7 @@ impl Tokenizer {
             if len == 0 {
                 return Err(TokenizerError::EmptyToken { id: i as u32 });
             }
-            end = end
-                .checked_add(len)
-                .ok_or(TokenizerError::TokenBytesMismatch)?;
+            end = end.checked_add(len).ok_or(TokenizerError::TokenBytesMismatch)?;
             if end > total {
                 return Err(TokenizerError::TokenBytesMismatch);
             }
@@ -174,13 +166,9 @@ impl Tokenizer {
             let [left, right, result] = merge(rank as usize);
             let k = cursor.get(left as usize) as usize;
             cursor.set(left as usize, k as u32 + 1);
-            if k > tok.pair_start.get(left as usize) as usize && tok.pair_right.get(k - 1) == right
-            {
+            if k > tok.pair_start.get(left as usize) as usize && tok.pair_right.get(k - 1) == right {
                 let first = tok.pair_rank.get(k - 1);
-                return Err(TokenizerError::DuplicateMerge {
-                    rank: rank.max(first),
-                    first: rank.min(first),
-                });
+                return Err(TokenizerError::DuplicateMerge { rank: rank.max(first), first: rank.min(first) });
             }
             tok.pair_right.set(k, right);
             tok.pair_rank.set(k, rank);
@@ -205,11 +193,7 @@ impl Tokenizer {
         if i >= self.vocab_size() {
             return None;
         }
-        let start = if i == 0 {
-            0
-        } else {
-            self.token_ends.get(i - 1) as usize
-        };
+        let start = if i == 0 { 0 } else { self.token_ends.get(i - 1) as usize };
         Some(&self.token_bytes[start..self.token_ends.get(i) as usize])
     }
 
@@ -235,10 +219,7 @@ impl Tokenizer {
 
     /// The merges in rank order, as `[left, right]` token ids.
     pub fn merges(&self) -> Vec<[u32; 2]> {
-        self.merges_with_results()
-            .into_iter()
-            .map(|[l, r, _]| [l, r])
-            .collect()
+        self.merges_with_results().into_iter().map(|[l, r, _]| [l, r]).collect()
     }
 
     /// The merges in rank order, as `[left, right, result]` token ids.
@@ -246,8 +227,7 @@ impl Tokenizer {
         let mut out = alloc::vec![[0u32; 3]; self.merge_count()];
         for left in 0..self.vocab_size() {
             for k in self.pair_start.get(left) as usize..self.pair_start.get(left + 1) as usize {
-                out[self.pair_rank.get(k) as usize] =
-                    [left as u32, self.pair_right.get(k), self.pair_result.get(k)];
+                out[self.pair_rank.get(k) as usize] = [left as u32, self.pair_right.get(k), self.pair_result.get(k)];
             }
         }
         out
@@ -285,12 +265,7 @@ impl Tokenizer {
 /// Where each id's group starts when the merges are grouped by their id at
 /// `side` (0 left, 1 right): entry `id` counts the merges with a smaller id there;
 /// entry `ids` is `count`.
-fn group_starts(
-    ids: usize,
-    merge: &dyn Fn(usize) -> [u32; 3],
-    count: usize,
-    side: usize,
-) -> CompactArray {
+fn group_starts(ids: usize, merge: &dyn Fn(usize) -> [u32; 3], count: usize, side: usize) -> CompactArray {
     let mut starts = CompactArray::zeroed(ids + 1, count as u32);
     for i in 0..count {
         let k = merge(i)[side] as usize + 1;
@@ -331,11 +306,7 @@ mod tests {
     #[test]
     fn merges_apply_by_rank() {
         // "ab" = 256, "bc" = 257, "abc" = 258; (b, c) outranks (a, b).
-        let tok = Tokenizer::from_tokens(
-            &tokens(&[b"ab", b"bc", b"abc"]),
-            &[[B, C], [A, B], [A, 257]],
-        )
-        .unwrap();
+        let tok = Tokenizer::from_tokens(&tokens(&[b"ab", b"bc", b"abc"]), &[[B, C], [A, B], [A, 257]]).unwrap();
         assert_eq!(tok.encode_to_vec(b"abc"), [258]); // a + bc, then abc
         assert_eq!(tok.encode_to_vec(b"ab"), [256]);
         assert_eq!(tok.encode_to_vec(b"abab"), [256, 256]);
@@ -375,31 +346,13 @@ mod tests {
         use TokenizerError::*;
         let err = |t: &[Vec<u8>], m: &[[u32; 2]]| Tokenizer::from_tokens(t, m).unwrap_err();
         assert_eq!(err(&tokens(&[b""]), &[]), EmptyToken { id: 256 });
-        assert_eq!(
-            err(&tokens(&[b"ab", b"ab"]), &[]),
-            DuplicateToken {
-                id: 257,
-                first: 256
-            }
-        );
-        assert_eq!(
-            err(&tokens(&[b"a"]), &[]),
-            DuplicateToken { id: 256, first: A }
-        );
+        assert_eq!(err(&tokens(&[b"ab", b"ab"]), &[]), DuplicateToken { id: 257, first: 256 });
+        assert_eq!(err(&tokens(&[b"a"]), &[]), DuplicateToken { id: 256, first: A });
         let mut no_z = tokens(&[]);
         no_z[usize::from(b'z')] = b"zz".to_vec();
         assert_eq!(err(&no_z, &[]), MissingByteToken { byte: b'z' });
-        assert_eq!(
-            err(&tokens(&[b"ab"]), &[[A, 300]]),
-            MergeIdOutOfRange { rank: 0, id: 300 }
-        );
-        assert_eq!(
-            err(&tokens(&[b"ab"]), &[[A, B], [B, A]]),
-            MergeResultMissing { rank: 1 }
-        );
-        assert_eq!(
-            err(&tokens(&[b"ab"]), &[[A, B], [A, B]]),
-            DuplicateMerge { rank: 1, first: 0 }
-        );
+        assert_eq!(err(&tokens(&[b"ab"]), &[[A, 300]]), MergeIdOutOfRange { rank: 0, id: 300 });
+        assert_eq!(err(&tokens(&[b"ab"]), &[[A, B], [B, A]]), MergeResultMissing { rank: 1 });
+        assert_eq!(err(&tokens(&[b"ab"]), &[[A, B], [A, B]]), DuplicateMerge { rank: 1, first: 0 });
     }
 }

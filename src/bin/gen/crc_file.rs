@@ -6,7 +6,6 @@ use gpt2dos::dos::{console, exit_code, farbuf::FarBuf, timer, Handle};
 /// Bytes asked of one `read`: the handle splits it into transfer-buffer-sized calls.
 const READ_KB: u32 = 64;
 
-
 pub fn run(name: &[u8]) -> u8 {
     let mut file = match Handle::open(name, false) {
         Ok(f) => f,
@@ -63,5 +62,9 @@ pub fn run(name: &[u8]) -> u8 {
 /// Throughput in KB/s of BIOS-tick time (0 when too fast to measure).
 fn kb_per_s(bytes: u32, ticks: u32) -> u32 {
     let ms = timer::ticks_to_ms(ticks);
-    if ms == 0 { 0 } else { (bytes as u64 * 1000 / 1024 / ms as u64) as u32 }
+    if ms == 0 {
+        0
+    } else {
+        (bytes as u64 * 1000 / 1024 / ms as u64) as u32
+    }
 }

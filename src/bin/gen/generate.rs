@@ -11,8 +11,7 @@ use gpt2dos::dos::{brk, console, exit_code, heap, timer, DosError, Handle};
 use gpt2dos::format::ModelReader;
 use gpt2dos::mem::PoolStats;
 use gpt2dos::model::{
-    plan, Generator, KvCache, KvFile, KvShape, LayerSource, MemoryPlan, Mode, Model, ModelError, PlanInput,
-    Timeline,
+    plan, Generator, KvCache, KvFile, KvShape, LayerSource, MemoryPlan, Mode, Model, ModelError, PlanInput, Timeline,
 };
 use gpt2dos::sample::SampleParams;
 use gpt2dos::tokenizer::cp437::{cp437_to_utf8, Utf8ToCp437};
@@ -148,8 +147,8 @@ fn run_model<L: LayerSource>(
     seed: u64,
 ) -> Result<(), u8> {
     heap::set_tag("tokenizer");
-    let tokenizer = Tokenizer::from_section_bytes(&tok_section)
-        .map_err(|e| err(exit_code::BAD_MODEL, b"tokenizer: ", &e))?;
+    let tokenizer =
+        Tokenizer::from_section_bytes(&tok_section).map_err(|e| err(exit_code::BAD_MODEL, b"tokenizer: ", &e))?;
     drop(tok_section);
     heap::set_tag("prompt");
     let prompt = read_prompt(o)?;
@@ -164,7 +163,13 @@ fn run_model<L: LayerSource>(
         ModelError::KvFile(_) => err(exit_code::IO, b"KV cache file: ", &e),
         _ => err(exit_code::INTERNAL, b"", &e),
     };
-    let cache = KvCache::with_mode(KvShape::of(&model.config), p.ctx, p.kv_mode, kv_file.map(|f| Box::new(f) as Box<dyn KvFile>)).map_err(internal)?;
+    let cache = KvCache::with_mode(
+        KvShape::of(&model.config),
+        p.ctx,
+        p.kv_mode,
+        kv_file.map(|f| Box::new(f) as Box<dyn KvFile>),
+    )
+    .map_err(internal)?;
     let mut g = Generator::with_cache(model, cache, params, seed).map_err(internal)?;
     heap::set_tag("generation");
     if heap::take_warning() {
@@ -315,7 +320,14 @@ fn print_weights_why(p: &MemoryPlan, options: &[(Mode, u64)]) {
     for &(mode, weights) in options {
         let total = p.total() - p.weights + weights;
         let chosen = mode == p.mode;
-        let _ = write!(out, "\r\nplan:   {}{} {} KB{}", mode.name(), ChunkBound(mode), total.div_ceil(1024), if chosen { " <- chosen" } else { "" });
+        let _ = write!(
+            out,
+            "\r\nplan:   {}{} {} KB{}",
+            mode.name(),
+            ChunkBound(mode),
+            total.div_ceil(1024),
+            if chosen { " <- chosen" } else { "" }
+        );
         if chosen {
             break;
         }
@@ -433,4 +445,3 @@ impl<E: core::fmt::Display> core::fmt::Display for Colon<E> {
         write!(f, ": {}", self.0)
     }
 }
-

@@ -49,7 +49,11 @@ fn print_model(o: &Options) {
     };
     let reader = ModelReader::open(file);
     let Ok(reader) = reader else {
-        let _ = write!(out, "Model:        {} is not a usable GPT2BSCM file\r\n", core::str::from_utf8(name).unwrap_or("?"));
+        let _ = write!(
+            out,
+            "Model:        {} is not a usable GPT2BSCM file\r\n",
+            core::str::from_utf8(name).unwrap_or("?")
+        );
         return;
     };
     let c = *reader.config();
@@ -78,7 +82,12 @@ fn print_model(o: &Options) {
             );
         }
         Err(f) => {
-            let _ = write!(out, "Plan:         does not fit: needs {} KB, {} KB usable\r\n", f.needed.div_ceil(1024), f.usable / 1024);
+            let _ = write!(
+                out,
+                "Plan:         does not fit: needs {} KB, {} KB usable\r\n",
+                f.needed.div_ceil(1024),
+                f.usable / 1024
+            );
         }
     }
     reader.into_inner().close();

@@ -39,4 +39,3 @@ pub fn bad_usage(e: &UsageError) -> u8 {
     err.bytes(b"\r\nType GEN /? for help.\r\n");
     exit_code::USAGE
 }
-

@@ -64,13 +64,9 @@ pub fn run(path: &Path) -> Result<(), (u8, String)> {
         .chain((!c.tied_output).then_some(("lm_head", MatrixId::Output)))
     {
         match r.matrix_info(id) {
-            Ok(m) => println!(
-                "{name:<14} {:>6} x {:<6} shift {:>2}  at {:>10}",
-                m.rows(),
-                m.cols(),
-                m.shift(),
-                m.offset()
-            ),
+            Ok(m) => {
+                println!("{name:<14} {:>6} x {:<6} shift {:>2}  at {:>10}", m.rows(), m.cols(), m.shift(), m.offset())
+            }
             Err(e) => {
                 bad += 1;
                 println!("{name:<14} BAD: {e}");
@@ -104,15 +100,8 @@ fn print_layer(r: &mut ModelFile, i: u32) -> Result<(), gpt2dos::format::FormatE
                 );
             }
             RecordShape::Vector { len } | RecordShape::Norm { len } => {
-                let what = if matches!(part.shape(&c), RecordShape::Norm { .. }) {
-                    "gain+bias"
-                } else {
-                    "vector"
-                };
-                println!(
-                    "  {:<14} {len:>6} {what:<16}   at {offset:>10}  {size:>10} bytes",
-                    part.name()
-                );
+                let what = if matches!(part.shape(&c), RecordShape::Norm { .. }) { "gain+bias" } else { "vector" };
+                println!("  {:<14} {len:>6} {what:<16}   at {offset:>10}  {size:>10} bytes", part.name());
             }
         }
     }

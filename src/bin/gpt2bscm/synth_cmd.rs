@@ -69,7 +69,6 @@ pub fn run(output: &Path) -> Result<(), (u8, String)> {
 
 /// Uniform weights in [-amp, amp], quantized like the converter does.
 fn random_matrix(rng: &mut Pcg32, rows: usize, cols: usize, amp: f32) -> QMatrix {
-    let w: Vec<f32> =
-        (0..rows * cols).map(|_| (rng.next_u32() as f32 / u32::MAX as f32 * 2.0 - 1.0) * amp).collect();
+    let w: Vec<f32> = (0..rows * cols).map(|_| (rng.next_u32() as f32 / u32::MAX as f32 * 2.0 - 1.0) * amp).collect();
     QMatrix::quantize(&w, rows, cols, GROUP)
 }

@@ -16,9 +16,7 @@ use super::{small_config, small_model, Rng};
 use crate::format::header::{HEADER_CRC_OFFSET, HEADER_SIZE};
 use crate::format::layout::LayerPart;
 use crate::format::weights::{empty_matrix, LayerWeights};
-use crate::format::{
-    write_model, FormatError, Header, MatrixId, MemFile, ModelReader, ModelWeights,
-};
+use crate::format::{write_model, FormatError, Header, MatrixId, MemFile, ModelReader, ModelWeights};
 
 const CASES: u64 = 1500;
 
@@ -61,12 +59,10 @@ fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>, header: &Header) {
         }
         // One of the section offset/length/CRC words specifically.
         2 => {
-            let at = *[
-                28, 540, 544, 580, 584, 588, 592, 596, 600, 604, 608, 612, 616, 620, 624, 628, 632,
-                1144, 552, 1656,
-            ]
-            .get(rng.below(20) as usize)
-            .unwrap_or(&28);
+            let at =
+                *[28, 540, 544, 580, 584, 588, 592, 596, 600, 604, 608, 612, 616, 620, 624, 628, 632, 1144, 552, 1656]
+                    .get(rng.below(20) as usize)
+                    .unwrap_or(&28);
             let v = interesting(rng, get_u32(bytes, at), len);
             put_u32(bytes, at, v);
         }
@@ -144,11 +140,7 @@ fn exercise(bytes: &[u8], outcomes: &mut BTreeMap<&'static str, u32>) -> Option<
         }
     };
     let whole = r.read_weights();
-    assert!(
-        r.bytes_allocated() <= limit,
-        "read_weights reserved {} > {limit}",
-        r.bytes_allocated()
-    );
+    assert!(r.bytes_allocated() <= limit, "read_weights reserved {} > {limit}", r.bytes_allocated());
     let sections: Vec<_> = r.header().sections().collect();
     for (id, s) in sections {
         let _ = r.verify_section(id, s);
@@ -183,10 +175,8 @@ fn exercise(bytes: &[u8], outcomes: &mut BTreeMap<&'static str, u32>) -> Option<
 fn mutated_files_give_typed_errors_never_panics() {
     let models = [small_model(small_config(true), 11), small_model(small_config(false), 12)];
     let files: Vec<Vec<u8>> = models.iter().map(|m| write_model(m).unwrap()).collect();
-    let headers: Vec<Header> = files
-        .iter()
-        .map(|f| ModelReader::open(MemFile::new(f)).unwrap().header().clone())
-        .collect();
+    let headers: Vec<Header> =
+        files.iter().map(|f| ModelReader::open(MemFile::new(f)).unwrap().header().clone()).collect();
     let mut outcomes = BTreeMap::new();
     let mut accepted_unfixed = 0;
     let mut rejected_unfixed = 0;
@@ -204,25 +194,18 @@ fn mutated_files_give_typed_errors_never_panics() {
             match accepted {
                 Some(w) => {
                     accepted_unfixed += 1;
-                    assert_eq!(
-                        w, models[which],
-                        "case {case}: corrupt file accepted with changed weights"
-                    );
+                    assert_eq!(w, models[which], "case {case}: corrupt file accepted with changed weights");
                 }
                 None => rejected_unfixed += 1,
             }
         }
     }
     std::println!("fuzz outcomes over {CASES} cases: {outcomes:#?}");
-    std::println!(
-        "checksums untouched: {rejected_unfixed} rejected, {accepted_unfixed} accepted unchanged"
-    );
+    std::println!("checksums untouched: {rejected_unfixed} rejected, {accepted_unfixed} accepted unchanged");
     // The mutations must really bite: nearly all unfixed cases are refused.
     assert!(rejected_unfixed * 100 >= (rejected_unfixed + accepted_unfixed) * 95);
     // And structural checks, not only checksums, do the refusing in fixed cases.
-    for expected in
-        ["invalid header field", "section length does not match model size", "sections overlap"]
-    {
+    for expected in ["invalid header field", "section length does not match model size", "sections overlap"] {
         assert!(outcomes.contains_key(expected), "no case hit {expected:?}");
     }
 }

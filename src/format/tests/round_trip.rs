@@ -140,10 +140,7 @@ fn identity_errors_are_precise() {
     sig[0] = b'X';
     assert_eq!(open(&sig).err(), Some(FormatError::BadSignature));
     let n = bytes.len();
-    assert_eq!(
-        open(&bytes[..n - 1]).err(),
-        Some(FormatError::FileLength { stored: n as u32, actual: n as u64 - 1 })
-    );
+    assert_eq!(open(&bytes[..n - 1]).err(), Some(FormatError::FileLength { stored: n as u32, actual: n as u64 - 1 }));
     bytes[20] ^= 1;
     assert!(matches!(open(&bytes).err(), Some(FormatError::HeaderChecksum { .. })));
 }
@@ -172,10 +169,7 @@ fn header_fields_are_cross_checked() {
     // vocab_size (offset 20) changes the embedding size.
     let mut b = bytes.clone();
     set_header_u32(&mut b, 20, 1 << 30);
-    assert!(matches!(
-        open(&b).err(),
-        Some(FormatError::SectionLength { section: SectionId::Embed, .. })
-    ));
+    assert!(matches!(open(&b).err(), Some(FormatError::SectionLength { section: SectionId::Embed, .. })));
     // A layer offset (offset 28 + 4) pointing into the header.
     let mut b = bytes.clone();
     set_header_u32(&mut b, 32, 64);

@@ -5,9 +5,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::*;
+use crate::math::quantize_row;
 use crate::math::softmax::{softmax_q30, PROB_ONE};
 use crate::math::testutil::{from_f64, to_f64, unit};
-use crate::math::quantize_row;
 use crate::sample::rng::Pcg32;
 
 /// A cache of `rows` tokens quantized per head, kept with its float source.
@@ -23,11 +23,14 @@ struct Cache {
 impl Cache {
     fn random(rng: &mut Pcg32, rows: usize, dim: usize, hd: usize, scale: f64) -> Cache {
         let heads = dim / hd;
-        let mut c = Cache { f: vec![], q: vec![0; rows * dim], mant: vec![0; rows * heads], exp: vec![0; rows], dim, hd };
+        let mut c =
+            Cache { f: vec![], q: vec![0; rows * dim], mant: vec![0; rows * heads], exp: vec![0; rows], dim, hd };
         for j in 0..rows {
             let raw: Vec<i32> = (0..dim).map(|d| from_f64(unit(rng) * scale * (1.0 + (d % 7) as f64))).collect();
             c.f.extend(raw.iter().map(|&v| to_f64(v)));
-            c.exp[j] = quantize_row(&raw, hd, &mut c.q[j * dim..(j + 1) * dim], &mut c.mant[j * heads..(j + 1) * heads]).unwrap();
+            c.exp[j] =
+                quantize_row(&raw, hd, &mut c.q[j * dim..(j + 1) * dim], &mut c.mant[j * heads..(j + 1) * heads])
+                    .unwrap();
         }
         c
     }
@@ -102,7 +105,8 @@ fn mix_matches_float_within_bound() {
     for &(dim, hd, rows, vscale) in &[(128usize, 32usize, 64usize, 0.5), (768, 64, 300, 3.0), (64, 64, 5, 200.0)] {
         let v = Cache::random(&mut rng, rows, dim, hd, vscale);
         // A peaked distribution with many tiny (and some zero) probabilities.
-        let scores: Vec<i32> = (0..rows).map(|j| from_f64(unit(&mut rng) * 6.0 - if j % 9 == 0 { 40.0 } else { 0.0 })).collect();
+        let scores: Vec<i32> =
+            (0..rows).map(|j| from_f64(unit(&mut rng) * 6.0 - if j % 9 == 0 { 40.0 } else { 0.0 })).collect();
         let mut p = vec![0u32; rows];
         softmax_q30(&scores, &mut p).unwrap();
         for head in 0..dim / hd {
@@ -151,7 +155,11 @@ fn mix_equals_exact_formula() {
             let mut out = vec![0; hd];
             attn_mix(&p, v.rows(), head, &mut out).unwrap();
             let m = |j: usize| v.mant[j * heads + head] as u32;
-            let top = (0..rows).filter(|&j| p[j] != 0 && m(j) != 0).map(|j| bitlen_u32(m(j)) + v.exp[j] as i32).max().unwrap();
+            let top = (0..rows)
+                .filter(|&j| p[j] != 0 && m(j) != 0)
+                .map(|j| bitlen_u32(m(j)) + v.exp[j] as i32)
+                .max()
+                .unwrap();
             let g = 22 - top;
             let mut want = vec![0i64; hd];
             for j in 0..rows {

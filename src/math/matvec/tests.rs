@@ -49,7 +49,8 @@ fn random_case(rng: &mut Pcg32, rows: usize, cols: usize, group: usize) -> (Vec<
 #[test]
 fn equals_the_exact_formula() {
     let mut rng = Pcg32::new(11, 3);
-    let shapes = [(16usize, 64usize, 32usize), (7, 128, 32), (9, 768, 32), (6, 160, 32), (5, 768, 64), (3, 40, 8), (4, 36, 12)];
+    let shapes =
+        [(16usize, 64usize, 32usize), (7, 128, 32), (9, 768, 32), (6, 160, 32), (5, 768, 64), (3, 40, 8), (4, 36, 12)];
     for &(rows, cols, group) in &shapes {
         let (_, qm, xv, bias) = random_case(&mut rng, rows, cols, group);
         let mut x = ActQ::new(cols, group).unwrap();

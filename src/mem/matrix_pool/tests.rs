@@ -94,10 +94,7 @@ fn empty_buffers_are_not_cached() {
 }
 
 /// An allocator that fails its first `failures` calls.
-fn flaky(
-    failures: usize,
-    calls: &Cell<usize>,
-) -> impl FnMut(usize, usize) -> Result<QMatrix, TryReserveError> + '_ {
+fn flaky(failures: usize, calls: &Cell<usize>) -> impl FnMut(usize, usize) -> Result<QMatrix, TryReserveError> + '_ {
     move |w, s| {
         calls.set(calls.get() + 1);
         if calls.get() <= failures {

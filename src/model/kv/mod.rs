@@ -83,7 +83,11 @@ impl KvMode {
 
     /// Bytes of the file when full.
     pub fn file_bytes(self, s: KvShape, capacity: usize) -> u64 {
-        if self.uses_file() { SpillKv::file_bytes(s, capacity) } else { 0 }
+        if self.uses_file() {
+            SpillKv::file_bytes(s, capacity)
+        } else {
+            0
+        }
     }
 }
 

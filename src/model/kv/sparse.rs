@@ -39,9 +39,14 @@ impl SparseKv {
     }
 
     pub const fn slots(capacity: usize, block: usize, sink_blocks: usize, window_blocks: usize) -> usize {
-        let (block, window_blocks) = (if block == 0 { 1 } else { block }, if window_blocks == 0 { 1 } else { window_blocks });
+        let (block, window_blocks) =
+            (if block == 0 { 1 } else { block }, if window_blocks == 0 { 1 } else { window_blocks });
         let kept = (sink_blocks + window_blocks) * block;
-        if kept < capacity { kept } else { capacity }
+        if kept < capacity {
+            kept
+        } else {
+            capacity
+        }
     }
 
     pub const fn bytes(s: KvShape, capacity: usize, block: usize, sink_blocks: usize, window_blocks: usize) -> usize {

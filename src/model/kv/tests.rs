@@ -85,7 +85,8 @@ fn memory_and_spill_and_chunked_attend_to_everything() {
     let toks = tokens(&mut Pcg32::new(5, 5), cap);
     let all = |p: usize| (0..=p).collect::<Vec<_>>();
     check(KvCache::with_mode(SHAPE, cap, KvMode::Memory, None).unwrap(), &toks, all);
-    for mode in [KvMode::Spill, KvMode::Chunked { rows: 1 }, KvMode::Chunked { rows: 3 }, KvMode::Chunked { rows: 16 }] {
+    for mode in [KvMode::Spill, KvMode::Chunked { rows: 1 }, KvMode::Chunked { rows: 3 }, KvMode::Chunked { rows: 16 }]
+    {
         let file: Box<dyn KvFile> = Box::new(VecFile::new());
         let cache = KvCache::with_mode(SHAPE, cap, mode, Some(file)).unwrap();
         check(cache, &toks, all);
@@ -122,7 +123,8 @@ fn block_sparse_wider_than_the_context_is_full_attention() {
 fn spill_writes_the_int8_rows_to_the_file_and_reads_them_back() {
     let cap = 20;
     let toks = tokens(&mut Pcg32::new(4, 4), 10);
-    let mut cache = KvCache::with_mode(SHAPE, cap, KvMode::Chunked { rows: 4 }, Some(Box::new(VecFile::new()))).unwrap();
+    let mut cache =
+        KvCache::with_mode(SHAPE, cap, KvMode::Chunked { rows: 4 }, Some(Box::new(VecFile::new()))).unwrap();
     let (mut s, mut p, mut out) = (vec![0; cap], vec![0; cap], vec![0; SHAPE.dim]);
     for t in &toks {
         for l in 0..SHAPE.layers {

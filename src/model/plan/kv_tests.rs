@@ -13,10 +13,7 @@ fn header() -> Header {
 
 /// Every plan from 2 MB down to 0 in 256-byte steps, largest budget first.
 fn sweep(h: &Header, want_ctx: usize, can_spill: bool) -> Vec<Result<MemoryPlan, DoesNotFit>> {
-    (0..=2 * 1024 * 1024 / 256)
-        .rev()
-        .map(|i| plan(h, PlanInput { budget: i * 256, want_ctx, can_spill }))
-        .collect()
+    (0..=2 * 1024 * 1024 / 256).rev().map(|i| plan(h, PlanInput { budget: i * 256, want_ctx, can_spill })).collect()
 }
 
 /// The distinct (KV mode, context) choices in sweep order.

@@ -148,4 +148,3 @@ fn each_mode_streams_what_it_says() {
     let rows = o(Mode::StreamRows { chunk_bytes: 4096 });
     assert_eq!((rows.head, rows.row_chunk_bytes), (true, Some(4096)));
 }
-
