@@ -7,6 +7,8 @@
 #   scripts/profile-386.sh [callgrind_annotate options]   (output: build/prof386.out)
 #   PROF_TOKENS=200 scripts/profile-386.sh                  (a longer run: attention grows)
 #   PROF_SAMPLED=1 scripts/profile-386.sh                   (GEN's default sampling, not greedy)
+#   PROF_MODEL=$PWD/build/peers/STORY260.BIN scripts/profile-386.sh   (another model, resident)
+#   PROF_OUT=build/x.out scripts/profile-386.sh             (another output file)
 #   scripts/op-breakdown.py build/prof386.out 32              (per token, by operation)
 #   scripts/callgrind-lines.py build/prof386.out 32 forward   (per token, by source line)
 set -euo pipefail
@@ -22,6 +24,7 @@ RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_PROFILE_DOS_DEBUG=line-tables-only 
     -Zbuild-std=core,alloc,compiler_builtins -Zbuild-std-features=compiler-builtins-mem
 mkdir -p build
 cp target/$target/dos/prof386 build/prof386
-valgrind --tool=callgrind --callgrind-out-file=build/prof386.out --dump-instr=yes \
+out=${PROF_OUT:-build/prof386.out}
+valgrind --tool=callgrind --callgrind-out-file="$out" --dump-instr=yes \
     --toggle-collect='*generate_one*' build/prof386 2>build/prof386.log
-callgrind_annotate --inclusive=yes "$@" build/prof386.out | head -60
+callgrind_annotate --inclusive=yes "$@" "$out" | head -60

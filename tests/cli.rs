@@ -169,9 +169,15 @@ fn malformed_checkpoints_give_one_clear_line() {
 
 #[test]
 fn usage_errors_exit_1() {
+    for bad in ["0", "1025", "x"] {
+        let o = gpt2bscm(&["convert", TINY, "-o", "/nonexistent/x.bin", "--group", bad]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(stderr(&o).contains("is not a group size from 1 to 1024"), "{}", stderr(&o));
+    }
+    // A size that does not divide the widths is the checkpoint's problem: exit 3.
     let o = gpt2bscm(&["convert", TINY, "-o", "/nonexistent/x.bin", "--group", "48"]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("not 32 or 64"));
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("group size 48 must divide n_embd 64"), "{}", stderr(&o));
     assert_eq!(gpt2bscm(&["frobnicate"]).status.code(), Some(1));
 }
 

@@ -8,7 +8,7 @@ use indicatif::ProgressBar;
 
 use super::error::ConvertError;
 use crate::format::{LayerWeights, ModelConfig, ModelWeights, NormParams};
-use crate::math::{QMatrix, VEC_FRAC_BITS};
+use crate::math::{Layout, QMatrix, VEC_FRAC_BITS};
 use crate::reference::{FloatModel, Matrix};
 
 /// How far a quantized matrix is from its float original.
@@ -123,6 +123,7 @@ pub fn quantize_model(
         group_size: group as u32,
         layer_norm_eps: ModelConfig::eps_from_f64(c.layer_norm_eps as f64),
         tied_output: output.is_none(),
+        weight_layout: Layout::Rows,
     };
     let weights = ModelWeights {
         config,
@@ -134,5 +135,5 @@ pub fn quantize_model(
         output,
     };
     bar.inc(1);
-    Ok((weights, report))
+    Ok((weights.with_layout(ModelWeights::preferred_layout(group)), report))
 }

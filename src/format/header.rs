@@ -10,16 +10,22 @@ use embedded_io::{Error as _, Read, Seek, SeekFrom};
 use super::error::{FormatError, SectionId};
 use super::io::{read_exact, seek_to};
 use super::layout;
+use crate::math::planes::is_plane_group;
+use crate::math::Layout;
 
 pub const SIGNATURE: [u8; 8] = *b"GPT2BSCM";
 /// Version 1 was the seed's layout (no biases, no checksums); this reader refuses it.
-pub const VERSION: u32 = 2;
+/// Version 3 added quant_scheme 2 (bit planes); version 2 files (scheme 1 only) are read.
+pub const VERSION: u32 = 3;
+pub const VERSION_ROWS_ONLY: u32 = 2;
 pub const MAX_LAYERS: usize = 128;
 pub const HEADER_SIZE: usize = 1660;
 /// Bytes covered by the header CRC (everything before it).
 pub const HEADER_CRC_OFFSET: usize = HEADER_SIZE - 4;
 /// Quantization scheme 1: int8 symmetric, u16 scale mantissa per group, per-matrix shift.
 pub const QUANT_INT8_GROUPED: u32 = 1;
+/// The same values, each (row, group) stored as its bit planes (version 3).
+pub const QUANT_INT8_PLANES: u32 = 2;
 /// `flags` bit 0: the output head is the token embedding (GPT-2's tied lm_head).
 pub const FLAG_TIED_OUTPUT: u32 = 1;
 /// LayerNorm epsilon is stored as an integer in units of 2^-32.
@@ -90,6 +96,8 @@ pub struct ModelConfig {
     pub layer_norm_eps: u32,
     /// Output head is the token embedding.
     pub tied_output: bool,
+    /// How every matrix holds its weights (`quant_scheme`: 1 int8 rows, 2 bit planes).
+    pub weight_layout: Layout,
 }
 
 impl ModelConfig {
@@ -196,11 +204,12 @@ impl Header {
             group_size: get(b, OFF_GROUP),
             layer_norm_eps: get(b, OFF_EPS),
             tied_output: flags & FLAG_TIED_OUTPUT != 0,
+            weight_layout: match (get(b, OFF_VERSION), get(b, OFF_QUANT)) {
+                (_, QUANT_INT8_GROUPED) => Layout::Rows,
+                (VERSION, QUANT_INT8_PLANES) => Layout::Planes,
+                (_, quant) => return Err(field("quant_scheme", quant)),
+            },
         };
-        let quant = get(b, OFF_QUANT);
-        if quant != QUANT_INT8_GROUPED {
-            return Err(field("quant_scheme", quant));
-        }
         let mut layers = [Section::default(); MAX_LAYERS];
         for (i, s) in layers.iter_mut().enumerate() {
             *s = Section {
@@ -237,7 +246,11 @@ impl Header {
         put(&mut b, OFF_N_CTX, c.n_ctx);
         put(&mut b, OFF_FFN_DIM, c.ffn_dim);
         put(&mut b, OFF_FLAGS, if c.tied_output { FLAG_TIED_OUTPUT } else { 0 });
-        put(&mut b, OFF_QUANT, QUANT_INT8_GROUPED);
+        let quant = match c.weight_layout {
+            Layout::Rows => QUANT_INT8_GROUPED,
+            Layout::Planes => QUANT_INT8_PLANES,
+        };
+        put(&mut b, OFF_QUANT, quant);
         put(&mut b, OFF_GROUP, c.group_size);
         put(&mut b, OFF_EPS, c.layer_norm_eps);
         let sections = [
@@ -369,7 +382,7 @@ fn check_identity(b: &[u8], actual: u64) -> Result<(), FormatError> {
         return Err(FormatError::TooShort { length: actual });
     }
     let version = get(b, OFF_VERSION);
-    if version != VERSION {
+    if version != VERSION && version != VERSION_ROWS_ONLY {
         return Err(FormatError::UnsupportedVersion { found: version });
     }
     Ok(())
@@ -397,6 +410,9 @@ fn validate_config(c: &ModelConfig) -> Result<(), FormatError> {
     }
     if !c.embed_dim.is_multiple_of(c.group_size) || !c.ffn_dim.is_multiple_of(c.group_size) {
         return Err(field("group_size", c.group_size));
+    }
+    if c.weight_layout == Layout::Planes && !is_plane_group(c.group_size as usize) {
+        return Err(field("group_size (bit planes)", c.group_size));
     }
     Ok(())
 }

@@ -213,7 +213,7 @@ impl<R: Read + Seek> ModelReader<R> {
         let length = section.end().saturating_sub(offset as u64) as u32;
         let rest = Section { offset, length, crc: 0 };
         let mut sr = SectionReader::start(&mut self.io, id, rest)?;
-        records::read_matrix_header(&mut sr, offset, rows, cols, c.group_size)
+        records::read_matrix_header(&mut sr, offset, (rows, cols, c.group_size), c.weight_layout)
     }
 
     /// Reads rows `rows` of a matrix into `out` (reusing its buffers), for row-chunk
@@ -251,6 +251,7 @@ impl<R: Read + Seek> ModelReader<R> {
         out.cols = info.cols() as usize;
         out.group = info.group() as usize;
         out.shift = info.shift();
+        out.layout = info.layout();
         Ok(())
     }
 
@@ -259,7 +260,7 @@ impl<R: Read + Seek> ModelReader<R> {
         self.with_section(id, section, |sr, allocated| {
             let mut m = empty_matrix();
             let shape = (rows, c.embed_dim, c.group_size);
-            records::read_matrix(sr, section.offset, shape, &mut m, allocated)?;
+            records::read_matrix(sr, section.offset, shape, c.weight_layout, &mut m, allocated)?;
             Ok(m)
         })
     }
@@ -348,7 +349,7 @@ fn read_part<R: Read + Seek>(
 ) -> Result<(), FormatError> {
     match (part.shape(c), out.record_mut(part)) {
         (RecordShape::Matrix { rows, cols }, LayerRecordMut::Matrix(m)) => {
-            records::read_matrix(sr, offset, (rows, cols, c.group_size), m, allocated).map(drop)
+            records::read_matrix(sr, offset, (rows, cols, c.group_size), c.weight_layout, m, allocated).map(drop)
         }
         (RecordShape::Vector { len }, LayerRecordMut::Vector(v)) => records::read_vector(sr, len, v, allocated),
         (RecordShape::Norm { len }, LayerRecordMut::Norm(n)) => records::read_norm(sr, len, n, allocated),

@@ -13,7 +13,7 @@ use super::header::MAX_SHIFT;
 use super::io::SectionReader;
 use super::layout::{align4, MATRIX_RECORD_HEADER};
 use super::weights::NormParams;
-use crate::math::QMatrix;
+use crate::math::{Layout, QMatrix};
 
 /// A matrix record's header, and where its data lies in the file (for row chunks).
 /// Only the reader makes one, after checking it against the model dimensions.
@@ -25,6 +25,7 @@ pub struct MatrixInfo {
     cols: u32,
     group: u32,
     shift: u8,
+    layout: Layout,
 }
 
 impl MatrixInfo {
@@ -51,6 +52,11 @@ impl MatrixInfo {
 
     pub fn shift(&self) -> u8 {
         self.shift
+    }
+
+    /// How the weights are stored (the header's quant_scheme).
+    pub fn layout(&self) -> Layout {
+        self.layout
     }
 
     pub fn groups_per_row(&self) -> u64 {
@@ -91,13 +97,13 @@ pub(crate) fn reserve<T, R: Read + Seek>(
     Ok(())
 }
 
-/// Reads a matrix record header and checks it against the expected shape.
+/// Reads a matrix record header and checks it against the expected shape; `layout` is
+/// the header's.
 pub(crate) fn read_matrix_header<R: Read + Seek>(
     sr: &mut SectionReader<'_, R>,
     offset: u32,
-    rows: u32,
-    cols: u32,
-    group: u32,
+    (rows, cols, group): (u32, u32, u32),
+    layout: Layout,
 ) -> Result<MatrixInfo, FormatError> {
     let section = sr.id();
     let check = |field, expected: u32, found: u32| {
@@ -117,7 +123,7 @@ pub(crate) fn read_matrix_header<R: Read + Seek>(
     if shift > MAX_SHIFT {
         return Err(FormatError::RecordShape { section, field: "shift", expected: MAX_SHIFT, found: shift });
     }
-    Ok(MatrixInfo { section, offset, rows, cols, group, shift: shift as u8 })
+    Ok(MatrixInfo { section, offset, rows, cols, group, shift: shift as u8, layout })
 }
 
 /// Reads a whole matrix record (header already known to fit the section) into `out`.
@@ -125,10 +131,11 @@ pub(crate) fn read_matrix<R: Read + Seek>(
     sr: &mut SectionReader<'_, R>,
     offset: u32,
     (rows, cols, group): (u32, u32, u32),
+    layout: Layout,
     out: &mut QMatrix,
     allocated: &mut u64,
 ) -> Result<MatrixInfo, FormatError> {
-    let info = read_matrix_header(sr, offset, rows, cols, group)?;
+    let info = read_matrix_header(sr, offset, (rows, cols, group), layout)?;
     let weights = rows as u64 * cols as u64;
     let ngroups = weights / group as u64;
     read_matrix_body(sr, ngroups, weights, out, allocated)?;
@@ -136,6 +143,7 @@ pub(crate) fn read_matrix<R: Read + Seek>(
     out.cols = cols as usize;
     out.group = group as usize;
     out.shift = info.shift;
+    out.layout = layout;
     let pad = align4(MATRIX_RECORD_HEADER + 2 * ngroups + weights) - (MATRIX_RECORD_HEADER + 2 * ngroups + weights);
     sr.read_chunks(pad, |_| {})?;
     Ok(info)

@@ -4,7 +4,8 @@ use alloc::vec::Vec;
 
 use super::header::ModelConfig;
 use super::layout::LayerPart;
-use crate::math::QMatrix;
+use crate::math::planes::is_plane_group;
+use crate::math::{Layout, QMatrix};
 
 /// LayerNorm parameters, Q16.16 (`VEC_FRAC_BITS`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -33,7 +34,7 @@ pub struct LayerWeights {
 
 /// A matrix with no rows: the starting point of a buffer that `read_layer_into` fills.
 pub fn empty_matrix() -> QMatrix {
-    QMatrix { rows: 0, cols: 0, group: 1, shift: 0, scales: Vec::new(), q: Vec::new() }
+    QMatrix { rows: 0, cols: 0, group: 1, shift: 0, scales: Vec::new(), q: Vec::new(), layout: Layout::Rows }
 }
 
 pub(crate) fn matrix_heap_bytes(m: &QMatrix) -> usize {
@@ -136,6 +137,38 @@ pub struct ModelWeights {
 }
 
 impl ModelWeights {
+    /// The layout a file written today gives these weights: bit planes when the group
+    /// size has multiply-free kernels, else int8 rows.
+    pub fn preferred_layout(group: usize) -> Layout {
+        if is_plane_group(group) {
+            Layout::Planes
+        } else {
+            Layout::Rows
+        }
+    }
+
+    /// The same weights with every matrix in `layout` (a lossless re-layout), and the
+    /// header saying so.
+    pub fn with_layout(mut self, layout: Layout) -> ModelWeights {
+        let to = |m: QMatrix| match layout {
+            Layout::Rows => m.to_rows(),
+            Layout::Planes => m.to_planes(),
+        };
+        let take = |m: &mut QMatrix| *m = to(core::mem::replace(m, empty_matrix()));
+        take(&mut self.embed);
+        take(&mut self.pos_embed);
+        for l in &mut self.layers {
+            for m in [&mut l.attn_qkv, &mut l.attn_out, &mut l.ffn_in, &mut l.ffn_out] {
+                take(m);
+            }
+        }
+        if let Some(m) = &mut self.output {
+            take(m);
+        }
+        self.config.weight_layout = layout;
+        self
+    }
+
     /// The output head: the untied matrix, or the token embedding.
     pub fn output_head(&self) -> &QMatrix {
         self.output.as_ref().unwrap_or(&self.embed)

@@ -107,6 +107,9 @@ fn matrix_shape(m: &QMatrix, id: SectionId, rows: u32, cols: u32, c: &ModelConfi
     if m.group != c.group_size as usize {
         return Err(shape_error(id, "group", c.group_size as usize, m.group));
     }
+    if m.layout != c.weight_layout {
+        return Err(FormatError::Unencodable { what: "a matrix's layout differs from the header's quant_scheme" });
+    }
     Ok(())
 }
 

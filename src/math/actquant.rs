@@ -13,6 +13,7 @@ use alloc::vec::Vec;
 use core::num::NonZeroU32;
 
 use super::fixed::{bitlen_u32, sat_i32, shift_round};
+use super::planes::PlaneScratch;
 use super::{MathError, MAX_GROUP};
 
 /// Largest activation mantissa: m_w (≤ 65535) × m_x (≤ 32767) < 2^31.
@@ -28,13 +29,24 @@ pub struct ActQ {
     pub exp: i8,
     pub mant: Vec<u16>,
     pub q: Vec<i32>,
+    /// Buffers of the bit-plane kernels when this row is a matvec input (not part of its
+    /// value: equal and cloned as empty).
+    pub scratch: PlaneScratch,
 }
 
 impl ActQ {
     /// A zero row of `len` values quantized per `group`.
     pub fn new(len: usize, group: usize) -> Result<ActQ, MathError> {
         check_group(len, group)?;
-        Ok(ActQ { group, exp: 0, mant: vec![0; len / group], q: vec![0; len] })
+        Ok(ActQ { group, exp: 0, mant: vec![0; len / group], q: vec![0; len], scratch: PlaneScratch::default() })
+    }
+
+    /// [`ActQ::new`] with the bit-plane kernels' buffers ([`PlaneScratch::bytes`]), so a
+    /// matvec neither zeroes nor allocates them.
+    pub fn for_matvec(len: usize, group: usize) -> Result<ActQ, MathError> {
+        let mut a = ActQ::new(len, group)?;
+        a.scratch = PlaneScratch::new(group);
+        Ok(a)
     }
 
     pub fn len(&self) -> usize {

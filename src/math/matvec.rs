@@ -10,13 +10,16 @@ use core::ops::Range;
 use super::actquant::{check_group, ActQ};
 use super::dot::{dot_array, Dot, DotAny, DotBy32};
 use super::fixed::{sat_i32, shift_round};
+use super::planes::{rows_planes, Planes16, Planes32, Planes48, Planes64};
+use super::qmatrix::Layout;
 use super::{MathError, QMatrix, VEC_FRAC_BITS};
 
 /// Longest row the i64 row sum is proven for.
 pub const MAX_COLS: usize = 1 << 16;
 
 /// A block of quantized weight rows: a whole [`QMatrix`] or a chunk of its rows (for
-/// streaming). Same layout as `QMatrix`: `q` is `rows × cols`, `scales` `rows × cols/group`.
+/// streaming). Same layout as `QMatrix`: `q` is `rows × cols` (int8 values or their bit
+/// planes, by `layout`), `scales` `rows × cols/group`.
 #[derive(Clone, Copy, Debug)]
 pub struct WeightRows<'a> {
     pub q: &'a [i8],
@@ -24,6 +27,7 @@ pub struct WeightRows<'a> {
     pub cols: usize,
     pub group: usize,
     pub shift: u8,
+    pub layout: Layout,
 }
 
 impl WeightRows<'_> {
@@ -46,8 +50,19 @@ impl WeightRows<'_> {
             return Err(MathError::Shape("out"));
         }
         let sh = self.shift as i32 - VEC_FRAC_BITS as i32;
-        for ((o, &v), i) in out.iter_mut().zip(q).zip(0..) {
-            *o = sat_i32(shift_round(v as i64 * m[i / self.group] as i64, sh));
+        let mut values = [0i8; 64];
+        for (g, (qg, og)) in q.chunks_exact(self.group).zip(out.chunks_exact_mut(self.group)).enumerate() {
+            let v = match self.layout {
+                Layout::Rows => qg,
+                Layout::Planes => {
+                    let v = values.get_mut(..self.group).ok_or(MathError::Group)?;
+                    super::planes::group_from_planes(qg, v);
+                    v
+                }
+            };
+            for (o, &v) in og.iter_mut().zip(v) {
+                *o = sat_i32(shift_round(v as i64 * m[g] as i64, sh));
+            }
         }
         Ok(())
     }
@@ -56,7 +71,14 @@ impl WeightRows<'_> {
 impl QMatrix {
     /// All rows, as the kernels take them (which check the shapes).
     pub fn view(&self) -> WeightRows<'_> {
-        WeightRows { q: &self.q, scales: &self.scales, cols: self.cols, group: self.group, shift: self.shift }
+        WeightRows {
+            q: &self.q,
+            scales: &self.scales,
+            cols: self.cols,
+            group: self.group,
+            shift: self.shift,
+            layout: self.layout,
+        }
     }
 
     /// Rows `range` (None if out of bounds).
@@ -71,6 +93,7 @@ impl QMatrix {
             cols: self.cols,
             group: self.group,
             shift: self.shift,
+            layout: self.layout,
         })
     }
 }
@@ -94,6 +117,16 @@ pub fn matvec(w: WeightRows, x: &ActQ, bias: Option<&[i32]>, out: &mut [i32]) ->
     }
     if bias.is_some_and(|b| b.len() != rows) {
         return Err(MathError::Shape("bias"));
+    }
+    if w.layout == Layout::Planes {
+        match w.group {
+            16 => rows_planes::<Planes16, 2, 16>(w, x, bias, out),
+            32 => rows_planes::<Planes32, 4, 32>(w, x, bias, out),
+            48 => rows_planes::<Planes48, 6, 48>(w, x, bias, out),
+            64 => rows_planes::<Planes64, 8, 64>(w, x, bias, out),
+            _ => return Err(MathError::Group),
+        }
+        return Ok(());
     }
     match w.group {
         32 if w.cols == 128 => rows_128(w, x, bias, out),
@@ -196,7 +229,7 @@ fn rows_fixed<const G: usize>(w: WeightRows, x: &ActQ, bias: Option<&[i32]>, out
 /// `2^(sh-1)` when `sh` is in 1..=62 (every real model: a shift right), which takes
 /// the short way: the sum cannot overflow, nor can adding an i32 to the shifted value.
 #[inline(always)]
-fn finish(t: i64, sh: i32, half: i64, b: i32) -> i32 {
+pub(crate) fn finish(t: i64, sh: i32, half: i64, b: i32) -> i32 {
     if (1..=62).contains(&sh) {
         sat_i32(((t + half) >> sh) + b as i64)
     } else {
@@ -205,7 +238,7 @@ fn finish(t: i64, sh: i32, half: i64, b: i32) -> i32 {
 }
 
 /// The rounding half of a shift right by `sh` ([`finish`]'s short way), else 0.
-fn round_half(sh: i32) -> i64 {
+pub(crate) fn round_half(sh: i32) -> i64 {
     if (1..=62).contains(&sh) {
         1i64 << (sh - 1)
     } else {

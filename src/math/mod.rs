@@ -56,6 +56,7 @@ pub mod gelu;
 pub mod isqrt;
 pub mod layernorm;
 pub mod matvec;
+pub mod planes;
 pub mod qmatrix;
 pub mod softmax;
 mod tables;
@@ -67,7 +68,7 @@ pub use gelu::{gelu, gelu_in_place};
 pub use isqrt::isqrt_u64;
 pub use layernorm::{layer_norm, GPT2_LN_EPS_Q32};
 pub use matvec::{matvec, WeightRows};
-pub use qmatrix::{QMatrix, VEC_FRAC_BITS};
+pub use qmatrix::{Layout, QMatrix, VEC_FRAC_BITS};
 pub use softmax::{exp_neg_q30, softmax_q30, PROB_ONE};
 
 /// Bad arguments to a math kernel (shapes that disagree); never a numeric condition,

@@ -7,10 +7,23 @@
 //! integer mantissa `m: u16` and a per-matrix `shift`: `w = q * m / 2^shift`, so the DOS
 //! path never needs a float.
 
+use alloc::vec;
 use alloc::vec::Vec;
+
+use super::planes::{group_from_planes, group_to_planes, is_plane_group};
 
 /// Fixed-point fraction bits of every stored vector (biases, norm gains, ...): Q16.16.
 pub const VEC_FRAC_BITS: u32 = 16;
+
+/// How `QMatrix::q` holds the weights: int8 values row-major, or each (row, group) as its
+/// bit planes (`planes.rs`; group sizes of [`is_plane_group`]), which the multiply-free
+/// kernels read. The same matrix either way: [`QMatrix::to_planes`] / [`QMatrix::to_rows`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Layout {
+    #[default]
+    Rows,
+    Planes,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QMatrix {
@@ -22,8 +35,9 @@ pub struct QMatrix {
     pub shift: u8,
     /// `rows * cols / group` mantissas, row-major (row r, group j at `r * cols/group + j`).
     pub scales: Vec<u16>,
-    /// `rows * cols` int8 weights in [-127, 127].
+    /// `rows * cols` int8 weights in [-127, 127], or their bit planes (`layout`).
     pub q: Vec<i8>,
+    pub layout: Layout,
 }
 
 impl QMatrix {
@@ -54,7 +68,34 @@ impl QMatrix {
                 q.push(qv.clamp(-127.0, 127.0) as i8);
             }
         }
-        QMatrix { rows, cols, group, shift, scales, q }
+        QMatrix { rows, cols, group, shift, scales, q, layout: Layout::Rows }
+    }
+
+    /// The same matrix with its weights as bit planes (a lossless re-layout; the group
+    /// must be one of [`is_plane_group`]'s).
+    pub fn to_planes(mut self) -> QMatrix {
+        if self.layout == Layout::Rows && is_plane_group(self.group) {
+            let mut p = vec![0i8; self.group];
+            for g in self.q.chunks_exact_mut(self.group) {
+                group_to_planes(g, &mut p);
+                g.copy_from_slice(&p);
+            }
+            self.layout = Layout::Planes;
+        }
+        self
+    }
+
+    /// The same matrix with its weights as row-major int8 values.
+    pub fn to_rows(mut self) -> QMatrix {
+        if self.layout == Layout::Planes {
+            let mut v = vec![0i8; self.group];
+            for g in self.q.chunks_exact_mut(self.group) {
+                group_from_planes(g, &mut v);
+                g.copy_from_slice(&v);
+            }
+            self.layout = Layout::Rows;
+        }
+        self
     }
 
     /// The real value of group `g`'s scale (host side: reference and error reports).
@@ -65,11 +106,17 @@ impl QMatrix {
     /// Dequantizes row `r` into `out` (`cols` values).
     pub fn dequantize_row(&self, r: usize, out: &mut [f32]) {
         let gpr = self.groups_per_row();
+        let mut values = vec![0i8; self.group];
         for (j, chunk) in out[..self.cols].chunks_mut(self.group).enumerate() {
             let s = self.scale_f32(r * gpr + j);
             let base = r * self.cols + j * self.group;
-            for (i, o) in chunk.iter_mut().enumerate() {
-                *o = self.q[base + i] as f32 * s;
+            let q = &self.q[base..base + self.group];
+            match self.layout {
+                Layout::Rows => values.copy_from_slice(q),
+                Layout::Planes => group_from_planes(q, &mut values),
+            }
+            for (o, &v) in chunk.iter_mut().zip(&values) {
+                *o = v as f32 * s;
             }
         }
     }
@@ -82,7 +129,6 @@ fn pow2(e: u8) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::vec;
 
     #[test]
     fn round_trip_error_is_within_half_a_step() {

@@ -1,5 +1,6 @@
 //! Scratch buffers for one forward pass, allocated once per model.
 use crate::format::ModelConfig;
+use crate::math::planes::PlaneScratch;
 use crate::math::{ActQ, MathError};
 use alloc::vec;
 use alloc::vec::Vec;
@@ -43,8 +44,8 @@ impl RunState {
             hidden: vec![0; f],
             scores: vec![0; ctx],
             probs: vec![0; ctx],
-            xq: ActQ::new(d, g)?,
-            hq: ActQ::new(f, g)?,
+            xq: ActQ::for_matvec(d, g)?,
+            hq: ActQ::for_matvec(f, g)?,
             qq: ActQ::new(d, d / c.num_heads as usize)?,
             logits: vec![0; c.vocab_size as usize],
             timeline: None,
@@ -63,6 +64,6 @@ impl RunState {
         let (d, f, v) = (c.embed_dim as usize, c.ffn_dim as usize, c.vocab_size as usize);
         let heads = c.num_heads as usize;
         let groups = (d + f) / c.group_size.max(1) as usize;
-        4 * (7 * d + f + 2 * ctx + v) + 4 * (d + f + d) + 2 * (groups + heads)
+        4 * (7 * d + f + 2 * ctx + v) + 4 * (d + f + d) + 2 * (groups + heads) + 2 * PlaneScratch::bytes(c.group_size as usize)
     }
 }

@@ -1,4 +1,4 @@
-//! `gpt2bscm convert <hf-dir> -o FILE [--group 32|64]`.
+//! `gpt2bscm convert <hf-dir> -o FILE [--group N]`.
 
 use std::fs;
 use std::path::Path;

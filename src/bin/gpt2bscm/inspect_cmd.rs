@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use gpt2dos::format::header::{HEADER_SIZE, VERSION};
+use gpt2dos::format::header::HEADER_SIZE;
 use gpt2dos::format::layout::RecordShape;
 use gpt2dos::format::{LayerPart, MatrixId};
 use gpt2dos::hostio::{open_model, ModelFile};
@@ -11,7 +11,7 @@ pub fn run(path: &Path) -> Result<(), (u8, String)> {
     let mut r = open_model(path).map_err(|e| (e.exit_code() as u8, e.to_string()))?;
     let h = r.header().clone();
     let c = h.config;
-    println!("{}: GPT2BSCM version {VERSION}, {} bytes", path.display(), h.file_length);
+    println!("{}: GPT2BSCM, {} bytes", path.display(), h.file_length);
     println!(
         "model: {} layers, embed {}, {} heads (head dim {}), ffn {}, vocab {}, n_ctx {}",
         c.num_layers,
@@ -23,7 +23,11 @@ pub fn run(path: &Path) -> Result<(), (u8, String)> {
         c.n_ctx
     );
     println!(
-        "numbers: int8 weights, group {}, vectors Q16.16, LayerNorm eps {:.6e} ({} / 2^32)",
+        "numbers: int8 weights ({}), group {}, vectors Q16.16, LayerNorm eps {:.6e} ({} / 2^32)",
+        match c.weight_layout {
+            gpt2dos::math::Layout::Rows => "row-major values",
+            gpt2dos::math::Layout::Planes => "bit planes",
+        },
         c.group_size,
         c.eps_f64(),
         c.layer_norm_eps

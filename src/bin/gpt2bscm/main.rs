@@ -7,6 +7,7 @@ mod convert_cmd;
 mod eval_cmd;
 mod generate_cmd;
 mod inspect_cmd;
+mod relayout_cmd;
 mod synth_cmd;
 
 use std::path::PathBuf;
@@ -31,7 +32,8 @@ enum Command {
         /// Output model file
         #[arg(short, long)]
         output: PathBuf,
-        /// Inputs per int8 scale: 32 or 64
+        /// Inputs per int8 scale: any size dividing n_embd and the FFN width (at most
+        /// 1024); a multiple of 8 gets GEN's multiply-free kernels
         #[arg(long, default_value_t = 32, value_parser = parse_group)]
         group: usize,
     },
@@ -76,6 +78,15 @@ enum Command {
         #[arg(long, default_value = "memory", value_parser = parse_kv)]
         kv: gpt2dos::model::KvMode,
     },
+    /// Rewrite a model file in today's layout (weights as bit planes where GEN has
+    /// multiply-free kernels): the same values, so the same token ids
+    Relayout {
+        /// GPT2BSCM model file (version 2 or 3)
+        file: PathBuf,
+        /// Output model file
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// Write a model with GPT-2 124M's shapes and random weights (for benchmarks)
     #[command(name = "synth-124m")]
     Synth124m {
@@ -106,10 +117,9 @@ fn parse_milli(s: &str) -> Result<u32, String> {
 }
 
 fn parse_group(s: &str) -> Result<usize, String> {
-    match s {
-        "32" => Ok(32),
-        "64" => Ok(64),
-        _ => Err(format!("{s:?} is not 32 or 64")),
+    match s.parse() {
+        Ok(n) if (1..=gpt2dos::math::MAX_GROUP).contains(&n) => Ok(n),
+        _ => Err(format!("{s:?} is not a group size from 1 to {}", gpt2dos::math::MAX_GROUP)),
     }
 }
 
@@ -164,6 +174,7 @@ fn main() -> ExitCode {
                 kv,
             })
         }
+        Command::Relayout { file, output } => relayout_cmd::run(&file, &output),
         Command::Synth124m { output } => synth_cmd::run(&output),
         Command::Eval { file, text, hf, max_tokens } => eval_cmd::run(&file, &text, hf.as_deref(), max_tokens),
     };

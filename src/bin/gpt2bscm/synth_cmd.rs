@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use gpt2dos::format::{write_model, LayerWeights, ModelConfig, ModelWeights, NormParams};
-use gpt2dos::math::{QMatrix, GPT2_LN_EPS_Q32};
+use gpt2dos::math::{Layout, QMatrix, GPT2_LN_EPS_Q32};
 use gpt2dos::sample::Pcg32;
 use gpt2dos::tokenizer::Tokenizer;
 use indicatif::ProgressBar;
@@ -24,6 +24,7 @@ pub fn run(output: &Path) -> Result<(), (u8, String)> {
         group_size: GROUP as u32,
         layer_norm_eps: GPT2_LN_EPS_Q32,
         tied_output: true,
+        weight_layout: Layout::Rows,
     };
     let mut rng = Pcg32::from_seed(124);
     let bar = ProgressBar::new(layers as u64 + 2);
@@ -60,7 +61,8 @@ pub fn run(output: &Path) -> Result<(), (u8, String)> {
         layers,
         final_norm: norm(),
         output: None,
-    };
+    }
+    .with_layout(ModelWeights::preferred_layout(GROUP));
     let file = write_model(&weights).map_err(|e| (7, e.to_string()))?;
     std::fs::write(output, &file).map_err(|e| (2, format!("{}: {e}", output.display())))?;
     println!("wrote {}: {} bytes, GPT-2 124M shapes, random weights", output.display(), file.len());

@@ -46,6 +46,7 @@ pub(super) fn small_config(tied: bool) -> ModelConfig {
         group_size: 8,
         layer_norm_eps: ModelConfig::eps_from_f64(1e-5),
         tied_output: tied,
+        weight_layout: crate::math::Layout::Rows,
     }
 }
 

@@ -3,10 +3,11 @@
 use alloc::vec::Vec;
 
 use super::{small_config, small_model};
-use crate::format::header::{HEADER_CRC_OFFSET, HEADER_SIZE};
+use crate::format::header::{HEADER_CRC_OFFSET, HEADER_SIZE, QUANT_INT8_PLANES};
 use crate::format::layout::{self, LayerPart};
 use crate::format::weights::{empty_matrix, LayerWeights};
 use crate::format::{write_model, FormatError, Header, MatrixId, MemFile, ModelReader, SectionId};
+use crate::math::Layout;
 
 fn open(bytes: &[u8]) -> Result<ModelReader<MemFile<'_>>, FormatError> {
     ModelReader::open(MemFile::new(bytes))
@@ -188,8 +189,8 @@ fn header_fields_are_cross_checked() {
     set_header_u32(&mut b, 564, 3);
     assert_eq!(open(&b).err(), Some(FormatError::BadField { field: "flags", value: 3 }));
     let mut b = bytes;
-    set_header_u32(&mut b, 568, 2);
-    assert_eq!(open(&b).err(), Some(FormatError::BadField { field: "quant_scheme", value: 2 }));
+    set_header_u32(&mut b, 568, 3);
+    assert_eq!(open(&b).err(), Some(FormatError::BadField { field: "quant_scheme", value: 3 }));
 }
 
 #[test]
@@ -239,4 +240,45 @@ fn an_empty_tokenizer_is_accepted() {
     model.tokenizer.clear();
     let bytes = write_model(&model).unwrap();
     assert_eq!(open(&bytes).unwrap().read_weights().unwrap(), model);
+}
+
+#[test]
+fn bit_plane_layout_round_trips_and_keeps_the_values() {
+    let mut c = small_config(false);
+    c.group_size = 16;
+    let rows = small_model(c, 11);
+    let planes = rows.clone().with_layout(Layout::Planes);
+    assert_eq!(planes.config.weight_layout, Layout::Planes);
+    assert_ne!(planes.layers[0].attn_qkv.q, rows.layers[0].attn_qkv.q);
+    let bytes = write_model(&planes).unwrap();
+    assert_eq!(u32::from_le_bytes(bytes[568..572].try_into().unwrap()), QUANT_INT8_PLANES);
+    let back = open(&bytes).unwrap().read_weights().unwrap();
+    assert_eq!(back, planes);
+    assert_eq!(back.with_layout(Layout::Rows), rows);
+    // A matrix in the other layout than the header says is refused by the writer.
+    let mut mixed = planes.clone();
+    mixed.layers[1].ffn_in = rows.layers[1].ffn_in.clone();
+    assert!(matches!(write_model(&mixed), Err(FormatError::Unencodable { .. })));
+    // Bit planes exist for groups 16, 32, 48, 64 only: group 8 stays in rows, which
+    // the writer refuses to label as planes, and a reader refuses such a header.
+    let odd = small_model(small_config(false), 12).with_layout(Layout::Planes);
+    assert!(matches!(write_model(&odd), Err(FormatError::Unencodable { .. })));
+    let mut bytes = write_model(&small_model(small_config(false), 12)).unwrap();
+    set_header_u32(&mut bytes, 568, QUANT_INT8_PLANES);
+    assert!(matches!(open(&bytes), Err(FormatError::BadField { field: "group_size (bit planes)", value: 8 })));
+}
+
+#[test]
+fn version_2_files_are_read_and_may_not_hold_bit_planes() {
+    let model = small_model(small_config(false), 13);
+    let mut bytes = write_model(&model).unwrap();
+    set_header_u32(&mut bytes, 8, 2);
+    assert_eq!(open(&bytes).unwrap().read_weights().unwrap(), model);
+    let mut c = small_config(false);
+    c.group_size = 16;
+    let mut bytes = write_model(&small_model(c, 14).with_layout(Layout::Planes)).unwrap();
+    set_header_u32(&mut bytes, 8, 2);
+    assert!(matches!(open(&bytes), Err(FormatError::BadField { field: "quant_scheme", value: 2 })));
+    set_header_u32(&mut bytes, 8, 4);
+    assert!(matches!(open(&bytes), Err(FormatError::UnsupportedVersion { found: 4 })));
 }

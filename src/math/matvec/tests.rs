@@ -49,17 +49,34 @@ fn random_case(rng: &mut Pcg32, rows: usize, cols: usize, group: usize) -> (Vec<
 #[test]
 fn equals_the_exact_formula() {
     let mut rng = Pcg32::new(11, 3);
-    let shapes =
-        [(16usize, 64usize, 32usize), (7, 128, 32), (9, 768, 32), (6, 160, 32), (5, 768, 64), (3, 40, 8), (4, 36, 12)];
+    // Every kernel: rows of 128 and multiples at group 32, other multiples of 32 and 64,
+    // generic groups, and bit planes at 16, 32, 48, 64 (with more rows than one block).
+    let shapes = [
+        (16usize, 64usize, 32usize),
+        (7, 128, 32),
+        (9, 768, 32),
+        (6, 160, 32),
+        (5, 768, 64),
+        (3, 40, 8),
+        (4, 36, 12),
+        (6, 96, 48),
+        (300, 32, 16),
+        (520, 64, 32),
+        (3, 192, 64),
+    ];
     for &(rows, cols, group) in &shapes {
         let (_, qm, xv, bias) = random_case(&mut rng, rows, cols, group);
         let mut x = ActQ::new(cols, group).unwrap();
         x.quantize(&xv).unwrap();
-        let mut y = vec![0; rows];
-        matvec(qm.view(), &x, Some(&bias), &mut y).unwrap();
-        for r in 0..rows {
-            assert_eq!(y[r], exact(&qm, &x, &bias, r), "row {r} ({rows}x{cols}/{group})");
+        let planes = qm.clone().to_planes();
+        for m in [&qm, &planes] {
+            let mut y = vec![0; rows];
+            matvec(m.view(), &x, Some(&bias), &mut y).unwrap();
+            for r in 0..rows {
+                assert_eq!(y[r], exact(&qm, &x, &bias, r), "row {r} ({rows}x{cols}/{group}, {:?})", m.layout);
+            }
         }
+        assert_eq!(planes.layout == Layout::Planes, [16, 32, 48, 64].contains(&group));
     }
 }
 
@@ -128,7 +145,15 @@ fn row_blocks_match_the_whole_matrix() {
 fn extremes_saturate_instead_of_wrapping() {
     // Every product at its maximum, on the longest allowed row.
     let cols = MAX_COLS;
-    let w = QMatrix { rows: 2, cols, group: 64, shift: 0, scales: vec![65535; 2 * cols / 64], q: vec![127; 2 * cols] };
+    let w = QMatrix {
+        rows: 2,
+        cols,
+        group: 64,
+        shift: 0,
+        scales: vec![65535; 2 * cols / 64],
+        q: vec![127; 2 * cols],
+        layout: Layout::Rows,
+    };
     let mut x = ActQ::new(cols, 64).unwrap();
     x.quantize(&vec![i32::MAX; cols]).unwrap();
     let mut y = vec![0; 2];
@@ -160,8 +185,12 @@ fn rows_dequantize_to_q16() {
     let (_, qm, _, _) = random_case(&mut rng, 3, 64, 32);
     let mut got = vec![0; 64];
     let mut want = vec![0f32; 64];
+    let planes = qm.clone().to_planes();
     for r in 0..3 {
-        qm.view().row_q16(r, &mut got).unwrap();
+        planes.view().row_q16(r, &mut got).unwrap();
+        let mut from_rows = vec![0; 64];
+        qm.view().row_q16(r, &mut from_rows).unwrap();
+        assert_eq!(got, from_rows);
         qm.dequantize_row(r, &mut want);
         for c in 0..64 {
             assert!((to_f64(got[c]) - want[c] as f64).abs() <= 0.5 / 65536.0 + 1e-9);

@@ -44,6 +44,7 @@ fn gpt2_124m() -> Header {
         group_size: 32,
         layer_norm_eps: GPT2_LN_EPS_Q32,
         tied_output: true,
+        weight_layout: crate::math::Layout::Planes,
     };
     let bytes: Vec<Vec<u8>> = (0..=255u8).map(|b| alloc::vec![b]).collect();
     let tokenizer = Tokenizer::from_tokens(&bytes, &[]).unwrap().to_section_bytes();
@@ -62,6 +63,7 @@ fn small() -> Header {
         group_size: 32,
         layer_norm_eps: GPT2_LN_EPS_Q32,
         tied_output: false,
+        weight_layout: crate::math::Layout::Planes,
     };
     header_for(config, 20_000)
 }
