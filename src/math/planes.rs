@@ -20,6 +20,7 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use super::actquant::ActQ;
+use super::fixed::sat_i32;
 use super::matvec::{finish, round_half, WeightRows};
 
 /// Group sizes stored and multiplied as bit planes (K = 2, 4, 6, 8 table bytes a plane);
@@ -54,57 +55,41 @@ pub fn group_from_planes(p: &[i8], out: &mut [i8]) {
     }
 }
 
-/// The 16 entries of one table row (`h` plus every subset sum of `x0..x3`, entry `m` at
-/// `o[m]`) in Gray-code order: one add or subtract and one store each.
-macro_rules! gray16 {
-    ($o:ident, $h:expr, $x0:ident, $x1:ident, $x2:ident, $x3:ident) => {
-        let mut v = $h;
-        $o[0] = v;
-        v += $x0;
-        $o[1] = v;
-        v += $x1;
-        $o[3] = v;
-        v -= $x0;
-        $o[2] = v;
-        v += $x2;
-        $o[6] = v;
-        v += $x0;
-        $o[7] = v;
-        v -= $x1;
-        $o[5] = v;
-        v -= $x0;
-        $o[4] = v;
-        v += $x3;
-        $o[12] = v;
-        v += $x0;
-        $o[13] = v;
-        v += $x1;
-        $o[15] = v;
-        v -= $x0;
-        $o[14] = v;
-        v -= $x2;
-        $o[10] = v;
-        v += $x0;
-        $o[11] = v;
-        v -= $x1;
-        $o[9] = v;
-        v -= $x0;
-        $o[8] = v;
-    };
+/// `$s!(b)` for b = the ruler sequence 1, 2, 1, 3, 1, 2, 1, 4, ... (2^n - 1 steps): the
+/// bit that changes at each step of a Gray code.
+macro_rules! ruler {
+    ($s:ident, 1) => { $s!(1); };
+    ($s:ident, 2) => { ruler!($s, 1); $s!(2); ruler!($s, 1); };
+    ($s:ident, 3) => { ruler!($s, 2); $s!(3); ruler!($s, 2); };
+    ($s:ident, 4) => { ruler!($s, 3); $s!(4); ruler!($s, 3); };
+    ($s:ident, 5) => { ruler!($s, 4); $s!(5); ruler!($s, 4); };
+    ($s:ident, 6) => { ruler!($s, 5); $s!(6); ruler!($s, 5); };
+    ($s:ident, 7) => { ruler!($s, 6); $s!(7); ruler!($s, 6); };
 }
 
-/// The table of 8 activations: `t[m] = sum of x[i] over the bits i set in m`. Row `h`
-/// (the high nibble) is the sum of its x[4..8] plus every subset sum of x[0..4]. One copy
-/// for all kernels (it is not small).
+/// The table of 8 activations: `t[m] = sum of x[i] over the bits i set in m`. Written
+/// out as one walk over the pairs (m, m+1) in Gray-code order of m's bits 1-7: per pair
+/// one add or subtract of the running sum, one add of x0, two stores (2 instructions an
+/// entry; a loop would reload spilled x's). One copy for all kernels (about 1.7 KB).
 #[inline(never)]
 pub fn build_table(x: &[i32; 8], t: &mut [i32; 256]) {
-    let [x0, x1, x2, x3, x4, x5, x6, x7] = *x;
-    let mut hs = [0i32; 16];
-    gray16!(hs, 0, x4, x5, x6, x7);
-    let (rows, _) = t.as_chunks_mut::<16>();
-    for (o, &h) in rows.iter_mut().zip(&hs) {
-        gray16!(o, h, x0, x1, x2, x3);
+    let x0 = x[0];
+    let (mut v, mut m) = (0i32, 0usize);
+    t[0] = 0;
+    t[1] = x0;
+    macro_rules! step {
+        ($b:literal) => {
+            if m & (1 << $b) == 0 {
+                v += x[$b];
+            } else {
+                v -= x[$b];
+            }
+            m ^= 1 << $b;
+            t[m] = v;
+            t[m + 1] = v + x0;
+        };
     }
+    ruler!(step, 7);
 }
 
 /// `$acc op= T_k[plane byte]` for the K bytes of the plane at `$o`.
@@ -261,7 +246,6 @@ fn planes_kernel<P: PlaneGroup<K, G>, const K: usize, const G: usize>(
     sums: &mut [i64; BLOCK],
 ) {
     let sh = w.shift as i32 - x.exp as i32;
-    let half = round_half(sh);
     let gpr = w.cols / G;
     let (xq, _) = x.q.as_chunks::<8>();
     let (wq, _) = w.q.as_chunks::<G>();
@@ -279,8 +263,32 @@ fn planes_kernel<P: PlaneGroup<K, G>, const K: usize, const G: usize>(
                 *s = if g == 0 { d } else { *s + d };
             }
         }
-        for (j, (y, &t)) in yb.iter_mut().zip(sums.iter()).enumerate() {
-            *y = finish(t, sh, half, bias.map_or(0, |b| b[bi * BLOCK + j]));
+        let bias = bias.and_then(|b| b.get(bi * BLOCK..bi * BLOCK + yb.len()));
+        finish_rows(sums, sh, bias, yb);
+    }
+}
+
+/// `y = sat_i32(round(t / 2^sh) + b)` for every row, as [`finish`] (one shift by less
+/// than 32 for every real model, decided once for all rows).
+fn finish_rows(sums: &[i64], sh: i32, bias: Option<&[i32]>, out: &mut [i32]) {
+    if (1..32).contains(&sh) {
+        let (sh, half) = (sh & 31, 1i64 << ((sh - 1) & 31));
+        match bias {
+            Some(b) => {
+                for ((y, &t), &b) in out.iter_mut().zip(sums).zip(b) {
+                    *y = sat_i32(((t + half) >> sh) + b as i64);
+                }
+            }
+            None => {
+                for (y, &t) in out.iter_mut().zip(sums) {
+                    *y = sat_i32((t + half) >> sh);
+                }
+            }
+        }
+    } else {
+        let half = round_half(sh);
+        for (j, (y, &t)) in out.iter_mut().zip(sums).enumerate() {
+            *y = finish(t, sh, half, bias.map_or(0, |b| b[j]));
         }
     }
 }
