@@ -58,13 +58,39 @@ pub fn group_from_planes(p: &[i8], out: &mut [i8]) {
 /// `$s!(b)` for b = the ruler sequence 1, 2, 1, 3, 1, 2, 1, 4, ... (2^n - 1 steps): the
 /// bit that changes at each step of a Gray code.
 macro_rules! ruler {
-    ($s:ident, 1) => { $s!(1); };
-    ($s:ident, 2) => { ruler!($s, 1); $s!(2); ruler!($s, 1); };
-    ($s:ident, 3) => { ruler!($s, 2); $s!(3); ruler!($s, 2); };
-    ($s:ident, 4) => { ruler!($s, 3); $s!(4); ruler!($s, 3); };
-    ($s:ident, 5) => { ruler!($s, 4); $s!(5); ruler!($s, 4); };
-    ($s:ident, 6) => { ruler!($s, 5); $s!(6); ruler!($s, 5); };
-    ($s:ident, 7) => { ruler!($s, 6); $s!(7); ruler!($s, 6); };
+    ($s:ident, 1) => {
+        $s!(1);
+    };
+    ($s:ident, 2) => {
+        ruler!($s, 1);
+        $s!(2);
+        ruler!($s, 1);
+    };
+    ($s:ident, 3) => {
+        ruler!($s, 2);
+        $s!(3);
+        ruler!($s, 2);
+    };
+    ($s:ident, 4) => {
+        ruler!($s, 3);
+        $s!(4);
+        ruler!($s, 3);
+    };
+    ($s:ident, 5) => {
+        ruler!($s, 4);
+        $s!(5);
+        ruler!($s, 4);
+    };
+    ($s:ident, 6) => {
+        ruler!($s, 5);
+        $s!(6);
+        ruler!($s, 5);
+    };
+    ($s:ident, 7) => {
+        ruler!($s, 6);
+        $s!(7);
+        ruler!($s, 6);
+    };
 }
 
 /// The table of 8 activations: `t[m] = sum of x[i] over the bits i set in m`. Written
@@ -268,22 +294,27 @@ fn planes_kernel<P: PlaneGroup<K, G>, const K: usize, const G: usize>(
     }
 }
 
+/// The bias of a matrix without one.
+static ZEROS: [i32; BLOCK] = [0; BLOCK];
+
 /// `y = sat_i32(round(t / 2^sh) + b)` for every row, as [`finish`] (one shift by less
 /// than 32 for every real model, decided once for all rows).
 fn finish_rows(sums: &[i64], sh: i32, bias: Option<&[i32]>, out: &mut [i32]) {
     if (1..32).contains(&sh) {
-        let (sh, half) = (sh & 31, 1i64 << ((sh - 1) & 31));
-        match bias {
-            Some(b) => {
-                for ((y, &t), &b) in out.iter_mut().zip(sums).zip(b) {
-                    *y = sat_i32(((t + half) >> sh) + b as i64);
-                }
-            }
-            None => {
-                for (y, &t) in out.iter_mut().zip(sums) {
-                    *y = sat_i32((t + half) >> sh);
-                }
-            }
+        // u = t + 2^(sh-1); when its high word lies in [-2^(sh-1), 2^(sh-1)), u >> sh fits
+        // an i32 and is the low word shifted right with the high word's bits shifted in
+        // (32-bit shifts only), and adding the bias saturates in 32 bits.
+        let (s, half) = (sh as u32, 1i64 << (sh - 1));
+        let (low, span) = (1u32 << (s - 1), 1u32 << s);
+        for ((y, &t), &b) in out.iter_mut().zip(sums).zip(bias.unwrap_or(&ZEROS)) {
+            let u = t + half;
+            let hi = (u >> 32) as i32;
+            *y = if (hi as u32).wrapping_add(low) < span {
+                let r = ((u as u32) >> s) | ((hi as u32) << 1 << (31 - s));
+                (r as i32).saturating_add(b)
+            } else {
+                sat_i32((u >> sh) + b as i64)
+            };
         }
     } else {
         let half = round_half(sh);

@@ -166,8 +166,15 @@ impl<const N: usize> MatrixPool<N> {
     }
 }
 
-const EMPTY: QMatrix =
-    QMatrix { rows: 0, cols: 0, group: 1, shift: 0, scales: Vec::new(), q: Vec::new(), layout: crate::math::Layout::Rows };
+const EMPTY: QMatrix = QMatrix {
+    rows: 0,
+    cols: 0,
+    group: 1,
+    shift: 0,
+    scales: Vec::new(),
+    q: Vec::new(),
+    layout: crate::math::Layout::Rows,
+};
 
 fn allocate(weights: usize, scales: usize) -> Result<QMatrix, TryReserveError> {
     let mut m = EMPTY;

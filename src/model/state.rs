@@ -64,6 +64,9 @@ impl RunState {
         let (d, f, v) = (c.embed_dim as usize, c.ffn_dim as usize, c.vocab_size as usize);
         let heads = c.num_heads as usize;
         let groups = (d + f) / c.group_size.max(1) as usize;
-        4 * (7 * d + f + 2 * ctx + v) + 4 * (d + f + d) + 2 * (groups + heads) + 2 * PlaneScratch::bytes(c.group_size as usize)
+        4 * (7 * d + f + 2 * ctx + v)
+            + 4 * (d + f + d)
+            + 2 * (groups + heads)
+            + 2 * PlaneScratch::bytes(c.group_size as usize)
     }
 }
