@@ -99,7 +99,7 @@ class Insn:
         self.ops = split_operands(ops) if ops else []
 
     def kind(self, op):
-        if "[" in op:
+        if "[" in op or "PTR" in op or re.match(r"[cdefgs]s:", op):
             return "m"
         if op in REG32:
             return "r"
@@ -209,7 +209,7 @@ def update_widths(i, widths):
             widths[d] = 7 if "BYTE" in ops[1] else 15
         elif m == "movzx":
             widths[d] = 8 if "BYTE" in ops[1] else 16
-        elif m == "and" and i.kind(ops[1]) == "i" and int(ops[1], 0) >= 0:
+        elif m == "and" and i.kind(ops[1]) == "i" and int(ops[1], 0) >= 0:  # noqa: SIM114
             widths[d] = bits_of(int(ops[1], 0) + 1)
         elif m == "mov" and i.kind(ops[1]) == "i":
             widths[d] = bits_of(int(ops[1], 0))

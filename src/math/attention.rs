@@ -8,8 +8,9 @@
 //! scores = [`attn_scores`] → [`softmax_q30`](super::softmax_q30) → [`attn_mix`].
 
 use super::actquant::{check_group, ActQ};
-use super::dot::{axpy, axpy_array, dot_array, Dot, DotAny, DotBy32};
-use super::fixed::{bitlen_u32, sat_i32, shift_round};
+use super::attention_parts::{mix_add, mix_finish, mix_shift, RowScales};
+use super::dot::{dot_fixed, Dot, DotAny, DotBy32};
+use super::fixed::{sat_i32, shift_round};
 use super::isqrt::isqrt_u64;
 use super::MathError;
 
@@ -42,21 +43,6 @@ impl KvRows<'_> {
             return Err(MathError::Shape("kv mant"));
         }
         Ok(())
-    }
-}
-
-/// Row j's multiplier in [`attn_mix`]: `round(p_j · mant_j · 2^(exp_j + g) / 2^30)`,
-/// None when it is 0 (the row adds nothing).
-#[inline(always)]
-fn row_weight(p: u32, mant: u16, exp: i8, g: i32) -> Option<i32> {
-    if p == 0 {
-        return None;
-    }
-    let w = shift_round(p as i64 * mant as i64, 30 - exp as i32 - g) as i32;
-    if w == 0 {
-        None
-    } else {
-        Some(w)
     }
 }
 
@@ -96,6 +82,8 @@ pub fn attn_scores(q: &ActQ, head: usize, keys: KvRows, out: &mut [i32]) -> Resu
         return Err(MathError::Shape("out"));
     }
     match keys.head_dim {
+        8 => scores_fixed::<8>(q, head, keys, out),
+        16 => scores_fixed::<16>(q, head, keys, out),
         32 => scores_fixed::<32>(q, head, keys, out),
         64 => scores_fixed::<64>(q, head, keys, out),
         hd if hd % 32 == 0 => scores::<DotBy32>(q, head, keys, out, hd),
@@ -104,7 +92,7 @@ pub fn attn_scores(q: &ActQ, head: usize, keys: KvRows, out: &mut [i32]) -> Resu
     Ok(())
 }
 
-/// [`scores`] for a head size of `H` (32 or 64): the head's slices as fixed-size
+/// [`scores`] for a head size of `H` (8, 16, 32 or 64): the head's slices as fixed-size
 /// arrays, so the dot is written out with no per-row iterator setup.
 #[inline(never)]
 fn scores_fixed<const H: usize>(q: &ActQ, head: usize, keys: KvRows, out: &mut [i32]) {
@@ -118,9 +106,8 @@ fn scores_fixed<const H: usize>(q: &ActQ, head: usize, keys: KvRows, out: &mut [
             return;
         };
         let p = (mq as u32 * mk as u32) as i32; // < 2^30
-        let t = dot_array(kh, qh) as i64 * p as i64;
-        // raw = dot · mq · mk · 2^(eq + ek) / 2^16
-        *o = sat_i32(shift_round(t, 16 - q.exp as i32 - ke as i32));
+                                                // raw = dot · mq · mk · 2^(eq + ek) / 2^16
+        *o = sat_i32(shift_round(dot_fixed(kh, qh) as i64 * p as i64, 16 - q.exp as i32 - ke as i32));
     }
 }
 
@@ -142,59 +129,19 @@ fn scores<D: Dot>(q: &ActQ, head: usize, keys: KvRows, out: &mut [i32], hd: usiz
 ///
 /// Each row's weight `p_j · scale_j` is turned into one i32 multiplier, sized so that
 /// 127 × (sum of multipliers) < 2^29 + 64 · rows: the inner loop is `out[d] += w · v[d]`
-/// in i32 (rows ≤ [`MAX_KV_ROWS`]).
+/// in i32 (rows ≤ [`MAX_KV_ROWS`]). The same code as a cache read by chunks runs:
+/// [`mix_shift`], [`mix_add`] over all rows, [`mix_finish`].
 pub fn attn_mix(probs: &[u32], values: KvRows, head: usize, out: &mut [i32]) -> Result<(), MathError> {
     values.check(head)?;
-    if probs.len() != values.rows() || values.rows() > MAX_KV_ROWS {
-        return Err(MathError::Shape("probs"));
-    }
     if out.len() != values.head_dim {
         return Err(MathError::Shape("out"));
     }
-    let (hd, heads) = (values.head_dim, values.dim / values.head_dim);
+    let scales = RowScales { mant: values.mant, exp: values.exp, heads: values.dim / values.head_dim };
+    let g = mix_shift(probs, scales, head)?;
     out.fill(0);
-    // Largest row scale among rows that count, as a power of two: scale_j < 2^top.
-    let Some(top) = probs
-        .iter()
-        .zip(values.mant.chunks_exact(heads))
-        .zip(values.exp)
-        .filter(|((&p, m), _)| p != 0 && m[head] != 0)
-        .map(|((_, m), &e)| bitlen_u32(m[head] as u32) + e as i32)
-        .max()
-    else {
-        return Ok(());
-    };
-    // w_j = p_j · scale_j · 2^g / 2^30 < p_j/2^30 · 2^22: the sum of |w_j · v| stays
-    // below 2^29 + 64 · rows.
-    let g = 22 - top;
-    let rows = probs.iter().zip(values.q.chunks_exact(values.dim)).zip(values.mant.chunks_exact(heads)).zip(values.exp);
-    match hd {
-        32 => {
-            let Some(o) = out.first_chunk_mut::<32>() else { return Ok(()) };
-            for (((&p, v), m), &e) in rows {
-                if let (Some(w), Some(v)) = (row_weight(p, m[head], e, g), v[head * 32..].first_chunk::<32>()) {
-                    axpy_array(o, w, v);
-                }
-            }
-        }
-        64 => {
-            let Some(o) = out.first_chunk_mut::<64>() else { return Ok(()) };
-            for (((&p, v), m), &e) in rows {
-                if let (Some(w), Some(v)) = (row_weight(p, m[head], e, g), v[head * 64..].first_chunk::<64>()) {
-                    axpy_array(o, w, v);
-                }
-            }
-        }
-        _ => {
-            for (((&p, v), m), &e) in rows {
-                if let Some(w) = row_weight(p, m[head], e, g) {
-                    axpy(out, w, &v[head * hd..(head + 1) * hd]);
-                }
-            }
-        }
-    }
-    for o in out.iter_mut() {
-        *o = sat_i32(shift_round(*o as i64, g));
+    if let Some(g) = g {
+        mix_add(probs, values, head, g, out)?;
+        mix_finish(out, g);
     }
     Ok(())
 }

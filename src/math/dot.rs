@@ -67,6 +67,20 @@ pub fn dot_array<const N: usize>(w: &[i8; N], x: &[i32; N]) -> i32 {
     acc
 }
 
+/// `N` terms (a multiple of 8) of fixed-size arrays: [`dot_array`] for multiples of 32,
+/// else written out 8 at a time (attention heads of 8 and 16).
+#[inline(always)]
+pub fn dot_fixed<const N: usize>(w: &[i8; N], x: &[i32; N]) -> i32 {
+    if N.is_multiple_of(32) {
+        return dot_array(w, x);
+    }
+    let mut acc = 0i32;
+    for (a, b) in w.as_chunks::<8>().0.iter().zip(x.as_chunks::<8>().0) {
+        mac8!(acc, a, b, 0);
+    }
+    acc
+}
+
 /// A multiple of 32 terms, as a loop over [`dot32`]. (Written out in full, a 64-term
 /// chain runs i386 out of registers — LLVM re-pairs the sums for ILP — and reloads a
 /// pointer per term.)
@@ -122,6 +136,18 @@ pub fn axpy_array<const N: usize>(out: &mut [i32; N], w: i32, v: &[i8; N]) {
         axpy8!(o, w, x, 8);
         axpy8!(o, w, x, 16);
         axpy8!(o, w, x, 24);
+    }
+}
+
+/// [`axpy`] on fixed-size arrays of a multiple of 8: [`axpy_array`] for multiples of 32,
+/// else written out 8 at a time.
+#[inline(always)]
+pub fn axpy_fixed<const N: usize>(out: &mut [i32; N], w: i32, v: &[i8; N]) {
+    if N.is_multiple_of(32) {
+        return axpy_array(out, w, v);
+    }
+    for (o, x) in out.as_chunks_mut::<8>().0.iter_mut().zip(v.as_chunks::<8>().0) {
+        axpy8!(o, w, x, 0);
     }
 }
 

@@ -16,23 +16,27 @@ const FRAC_BITS: u32 = 24 - EXP2_BITS;
 
 /// e^t for t ≤ 0 (Q16.16) in Q2.30; t > 0 counts as 0. Relative error < 4e-6
 /// (interpolation), plus half an LSB of 2^-30.
+///
+/// `u = round(|t| · log2 e)` with 24 fraction bits is `P >> 22` for `P = |t| · LOG2E +
+/// 2^21` (< 2^62), and its parts are read from P's two 32-bit words (a 64-bit shift is
+/// several instructions on i386): the integer part `n` is bits 46.., the table index bits
+/// 39..46, the interpolation fraction bits 22..39.
 #[inline]
 pub fn exp_neg_q30(t: i32) -> u32 {
     if t >= 0 {
         return PROB_ONE;
     }
-    // u = |t| · log2(e) with 24 fraction bits: |t| ≤ 2^31, so the product is < 2^62.
-    let u = (t.unsigned_abs() as u64 * LOG2E_Q30 + (1 << 21)) >> 22;
-    let n = (u >> 24) as u32;
+    let p = t.unsigned_abs() as u64 * LOG2E_Q30 + (1 << 21);
+    let (hi, lo) = ((p >> 32) as u32, p as u32);
+    let n = hi >> 14;
     if n >= 31 {
         return 0;
     }
-    let f = (u & 0xFF_FFFF) as u32;
-    let i = (f >> FRAC_BITS) as usize;
-    let frac = (f & ((1 << FRAC_BITS) - 1)) as u64;
-    let (a, b) = (EXP2_NEG[i], EXP2_NEG[i + 1]);
+    let i = ((hi >> (FRAC_BITS - 10)) & ((1 << EXP2_BITS) - 1)) as usize;
+    let frac = ((hi & ((1 << (FRAC_BITS - 10)) - 1)) << 10) | (lo >> 22);
+    let (Some(&a), Some(&b)) = (EXP2_NEG.get(i), EXP2_NEG.get(i + 1)) else { return 0 };
     // a - b < 2^23, frac < 2^17: one 32×32→64 multiply.
-    let v = a - (((a - b) as u64 * frac + (1 << (FRAC_BITS - 1))) >> FRAC_BITS) as u32;
+    let v = a - (((a - b) as u64 * frac as u64 + (1 << (FRAC_BITS - 1))) >> FRAC_BITS) as u32;
     if n == 0 {
         v
     } else {
@@ -58,10 +62,20 @@ pub fn softmax_q30(scores: &[i32], out: &mut [u32]) -> Result<(), MathError> {
     // 32-bit reciprocal serves every element: p = e · 2^30 / sum = e · r >> (33 + k).
     let k = bitlen_u64(sum) - 32;
     let scaled = if k >= 0 { sum >> k } else { sum << -k };
-    let r = ((1u64 << 63) / scaled).min(u32::MAX as u64);
-    let sh = (33 + k) as u32;
-    for o in out.iter_mut() {
-        *o = ((*o as u64 * r + (1 << (sh - 1))) >> sh) as u32;
+    let r = ((1u64 << 63) / scaled).min(u32::MAX as u64) as u32;
+    // p = (e·r + 2^(sh-1)) >> sh with sh = 33 + k ≥ 32 (the sum is at least 2^30), so
+    // from the high word h of e·r alone: h + (bit 31 of the low word) when sh = 32, else
+    // (h + 2^(sh-33)) >> (sh - 32) (the low word cannot carry into the rounded result).
+    if k < 0 {
+        for o in out.iter_mut() {
+            let x = *o as u64 * r as u64;
+            *o = (x >> 32) as u32 + ((x as u32) >> 31);
+        }
+    } else {
+        let s = k as u32 + 1;
+        for o in out.iter_mut() {
+            *o = (((*o as u64 * r as u64) >> 32) as u32 + (1 << (s - 1))) >> s;
+        }
     }
     Ok(())
 }
@@ -113,6 +127,57 @@ mod tests {
                     let tol = want * (1e-5 + n as f64 * 0.5 / (z * PROB_ONE as f64)) + 1.0;
                     assert!((p[i] as f64 - want).abs() <= tol, "n={n} i={i} got {} want {want}", p[i]);
                 }
+            }
+        }
+    }
+
+    /// The formulas as first written (64-bit throughout), against the 32-bit ways.
+    fn exp_neg_q30_u64(t: i32) -> u32 {
+        if t >= 0 {
+            return PROB_ONE;
+        }
+        let u = (t.unsigned_abs() as u64 * LOG2E_Q30 + (1 << 21)) >> 22;
+        let n = (u >> 24) as u32;
+        if n >= 31 {
+            return 0;
+        }
+        let f = (u & 0xFF_FFFF) as u32;
+        let i = (f >> FRAC_BITS) as usize;
+        let frac = (f & ((1 << FRAC_BITS) - 1)) as u64;
+        let (a, b) = (EXP2_NEG[i], EXP2_NEG[i + 1]);
+        let v = a - (((a - b) as u64 * frac + (1 << (FRAC_BITS - 1))) >> FRAC_BITS) as u32;
+        if n == 0 {
+            v
+        } else {
+            (v + (1 << (n - 1))) >> n
+        }
+    }
+
+    #[test]
+    fn the_32_bit_ways_equal_the_64_bit_formulas() {
+        let mut t: i64 = 0;
+        while t >= i32::MIN as i64 {
+            for d in 0..3 {
+                let v = (t - d).max(i32::MIN as i64) as i32;
+                assert_eq!(exp_neg_q30(v), exp_neg_q30_u64(v), "t={v}");
+            }
+            t -= 1 + (-t) / 5000;
+        }
+        let mut rng = Pcg32::new(8, 8);
+        for n in [1usize, 2, 3, 100, 5000] {
+            for spread in [0u32, 4, 16, 24, 31] {
+                let s: Vec<i32> = (0..n).map(|_| -((rng.next_u32() >> (31 - spread.min(30))) as i32)).collect();
+                let mut p = vec![0u32; n];
+                softmax_q30(&s, &mut p).unwrap();
+                let max = *s.iter().max().unwrap();
+                let e: Vec<u32> = s.iter().map(|&v| exp_neg_q30_u64(v.saturating_sub(max))).collect();
+                let sum: u64 = e.iter().map(|&v| v as u64).sum();
+                let k = bitlen_u64(sum) - 32;
+                let scaled = if k >= 0 { sum >> k } else { sum << -k };
+                let r = ((1u64 << 63) / scaled).min(u32::MAX as u64);
+                let sh = (33 + k) as u32;
+                let want: Vec<u32> = e.iter().map(|&v| ((v as u64 * r + (1 << (sh - 1))) >> sh) as u32).collect();
+                assert_eq!(p, want, "n={n} spread={spread}");
             }
         }
     }

@@ -7,7 +7,7 @@ use crate::linux::{exit, fail, write};
 use alloc::vec;
 use alloc::vec::Vec;
 use gpt2dos::math::matvec::matvec;
-use gpt2dos::math::{ActQ, Layout, QMatrix};
+use gpt2dos::math::{attn_mix, attn_scores, quantize_row, softmax_q30, ActQ, KvRows, Layout, QMatrix};
 use gpt2dos::sample::Pcg32;
 
 const REPS: usize = 4;
@@ -31,12 +31,25 @@ const CASES: &[(&str, Kernel, usize, usize, usize)] = &[
     ("planes-g32-64x64", Kernel::Planes, 64, 64, 32),
     ("planes-g32-512x64", Kernel::Planes, 512, 64, 32),
     ("planes-g16-256x64", Kernel::Planes, 256, 64, 16),
+    // Attention over 128 cached tokens, every head: (name, kernel, rows, dim, head dim).
+    ("scores-hd8-128x64", Kernel::Scores, 128, 64, 8),
+    ("scores-hd16-128x64", Kernel::Scores, 128, 64, 16),
+    ("scores-hd32-128x128", Kernel::Scores, 128, 128, 32),
+    ("scores-hd64-128x768", Kernel::Scores, 128, 768, 64),
+    ("mix-hd8-128x64", Kernel::Mix, 128, 64, 8),
+    ("mix-hd16-128x64", Kernel::Mix, 128, 64, 16),
+    ("mix-hd32-128x128", Kernel::Mix, 128, 128, 32),
+    ("mix-hd64-128x768", Kernel::Mix, 128, 768, 64),
+    ("softmax-128", Kernel::Softmax, 128, 8, 8),
 ];
 
 #[derive(Clone, Copy)]
 enum Kernel {
     Rows,
     Planes,
+    Scores,
+    Mix,
+    Softmax,
 }
 
 pub fn list() -> ! {
@@ -54,10 +67,13 @@ pub fn run(name: &[u8]) -> ! {
         fail(b"no such kernel case (prof386 list)\n")
     };
     let mut rng = Pcg32::new(7, 7);
+    if let Kernel::Scores | Kernel::Mix | Kernel::Softmax = kernel {
+        attention(&mut rng, kernel, rows, cols, group);
+    }
     let m = random_matrix(&mut rng, rows, cols, group);
     let m = match kernel {
         Kernel::Rows => m,
-        Kernel::Planes => m.to_planes(),
+        _ => m.to_planes(),
     };
     let mut x = ActQ::for_matvec(cols, group).unwrap_or_else(|_| fail(b"group\n"));
     let xv: Vec<i32> = (0..cols).map(|_| (rng.next_u32() >> 12) as i32 - (1 << 19)).collect();
@@ -70,6 +86,45 @@ pub fn run(name: &[u8]) -> ! {
         sum = sum.wrapping_add(out[0]);
     });
     core::hint::black_box(sum);
+    exit(0)
+}
+
+/// Scores or the weighted sum of V of every head over `rows` cached tokens.
+fn attention(rng: &mut Pcg32, kernel: Kernel, rows: usize, dim: usize, hd: usize) -> ! {
+    let heads = dim / hd;
+    let (mut q8, mut mant, mut exp) = (vec![0i8; rows * dim], vec![0u16; rows * heads], vec![0i8; rows]);
+    for j in 0..rows {
+        let raw: Vec<i32> = (0..dim).map(|_| (rng.next_u32() >> 12) as i32 - (1 << 19)).collect();
+        let (q, m) = (&mut q8[j * dim..(j + 1) * dim], &mut mant[j * heads..(j + 1) * heads]);
+        exp[j] = quantize_row(&raw, hd, q, m).unwrap_or_else(|_| fail(b"quantize\n"));
+    }
+    let kv = KvRows { q: &q8, mant: &mant, exp: &exp, dim, head_dim: hd };
+    let mut q = ActQ::new(dim, hd).unwrap_or_else(|_| fail(b"group\n"));
+    let xv: Vec<i32> = (0..dim).map(|_| (rng.next_u32() >> 14) as i32 - (1 << 17)).collect();
+    q.quantize(&xv).unwrap_or_else(|_| fail(b"quantize\n"));
+    let mut scores = vec![0i32; rows];
+    let mut probs = vec![0u32; rows];
+    let mut out = vec![0i32; dim];
+    // Probabilities of scores within ±2: every row counts in the mix.
+    let flat: Vec<i32> = (0..rows).map(|_| (rng.next_u32() >> 14) as i32 - (1 << 17)).collect();
+    softmax_q30(&flat, &mut probs).unwrap_or_else(|_| fail(b"softmax\n"));
+    match kernel {
+        Kernel::Scores => bench_case(&mut || {
+            for h in 0..heads {
+                attn_scores(&q, h, kv, &mut scores).unwrap_or_else(|_| fail(b"scores\n"));
+            }
+        }),
+        // "MACs" are rows × 8 here: one softmax of `rows` scores counts as rows × 8.
+        Kernel::Softmax => bench_case(&mut || {
+            softmax_q30(&flat, &mut probs).unwrap_or_else(|_| fail(b"softmax\n"));
+        }),
+        _ => bench_case(&mut || {
+            for h in 0..heads {
+                attn_mix(&probs, kv, h, &mut out[h * hd..(h + 1) * hd]).unwrap_or_else(|_| fail(b"mix\n"));
+            }
+        }),
+    }
+    core::hint::black_box((&scores, &out));
     exit(0)
 }
 

@@ -5,6 +5,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::*;
+use crate::math::fixed::bitlen_u32;
 use crate::math::quantize_row;
 use crate::math::softmax::{softmax_q30, PROB_ONE};
 use crate::math::testutil::{from_f64, to_f64, unit};
@@ -68,7 +69,8 @@ fn inv_sqrt_is_accurate() {
 #[test]
 fn scores_equal_exact_formula_and_float_within_bound() {
     let mut rng = Pcg32::new(41, 2);
-    for &(dim, hd, rows) in &[(128usize, 32usize, 50usize), (768, 64, 40), (96, 96, 10)] {
+    // Every kernel: heads of 8, 16, 32, 64 written out, 96 by the generic loop.
+    for &(dim, hd, rows) in &[(128usize, 32usize, 50usize), (768, 64, 40), (96, 96, 10), (64, 8, 37), (64, 16, 21)] {
         let k = Cache::random(&mut rng, rows, dim, hd, 0.7);
         let (xs, q) = query(&mut rng, dim, hd);
         for head in 0..dim / hd {
@@ -145,7 +147,7 @@ fn mix_equals_exact_formula() {
     // The documented integer formula, written plainly: g = 22 - top, one rounded
     // multiplier per row, i64 sums, one rounding shift per output.
     let mut rng = Pcg32::new(43, 2);
-    for &(dim, hd, rows) in &[(128usize, 32usize, 40usize), (768, 64, 30), (96, 48, 12)] {
+    for &(dim, hd, rows) in &[(128usize, 32usize, 40usize), (768, 64, 30), (96, 48, 12), (64, 8, 35), (64, 16, 19)] {
         let v = Cache::random(&mut rng, rows, dim, hd, 1.5);
         let scores: Vec<i32> = (0..rows).map(|_| from_f64(unit(&mut rng) * 8.0)).collect();
         let mut p = vec![0u32; rows];
