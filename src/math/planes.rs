@@ -272,6 +272,8 @@ fn planes_kernel<P: PlaneGroup<K, G>, const K: usize, const G: usize>(
     sums: &mut [i64; BLOCK],
 ) {
     let sh = w.shift as i32 - x.exp as i32;
+    // The sums start from the rounding half when `finish_rows` takes its short way.
+    let start = if SHORT_SHIFTS.contains(&sh) { 1i64 << (sh - 1) } else { 0 };
     let gpr = w.cols / G;
     let (xq, _) = x.q.as_chunks::<8>();
     let (wq, _) = w.q.as_chunks::<G>();
@@ -286,7 +288,7 @@ fn planes_kernel<P: PlaneGroup<K, G>, const K: usize, const G: usize>(
             for ((wr, sr), s) in rows {
                 let (Some(wg), Some(&mw)) = (wr.get(g), sr.get(g)) else { return };
                 let d = P::dot(wg, tables) as i64 * (mw as u32 * mx as u32) as i32 as i64; // mantissas < 2^31
-                *s = if g == 0 { d } else { *s + d };
+                *s = if g == 0 { d + start } else { *s + d };
             }
         }
         let bias = bias.and_then(|b| b.get(bi * BLOCK..bi * BLOCK + yb.len()));
@@ -294,20 +296,23 @@ fn planes_kernel<P: PlaneGroup<K, G>, const K: usize, const G: usize>(
     }
 }
 
+/// Row shifts `finish_rows` does in 32 bits (every real model's).
+const SHORT_SHIFTS: core::ops::Range<i32> = 1..32;
+
 /// The bias of a matrix without one.
 static ZEROS: [i32; BLOCK] = [0; BLOCK];
 
 /// `y = sat_i32(round(t / 2^sh) + b)` for every row, as [`finish`] (one shift by less
 /// than 32 for every real model, decided once for all rows).
 fn finish_rows(sums: &[i64], sh: i32, bias: Option<&[i32]>, out: &mut [i32]) {
-    if (1..32).contains(&sh) {
-        // u = t + 2^(sh-1); when its high word lies in [-2^(sh-1), 2^(sh-1)), u >> sh fits
-        // an i32 and is the low word shifted right with the high word's bits shifted in
-        // (32-bit shifts only), and adding the bias saturates in 32 bits.
-        let (s, half) = (sh as u32, 1i64 << (sh - 1));
+    if SHORT_SHIFTS.contains(&sh) {
+        // The sums hold u = t + 2^(sh-1). When u's high word lies in [-2^(sh-1),
+        // 2^(sh-1)), u >> sh fits an i32 and is the low word shifted right with the high
+        // word's bits shifted in (32-bit shifts only), and adding the bias saturates in
+        // 32 bits.
+        let s = sh as u32;
         let (low, span) = (1u32 << (s - 1), 1u32 << s);
-        for ((y, &t), &b) in out.iter_mut().zip(sums).zip(bias.unwrap_or(&ZEROS)) {
-            let u = t + half;
+        for ((y, &u), &b) in out.iter_mut().zip(sums).zip(bias.unwrap_or(&ZEROS)) {
             let hi = (u >> 32) as i32;
             *y = if (hi as u32).wrapping_add(low) < span {
                 let r = ((u as u32) >> s) | ((hi as u32) << 1 << (31 - s));
