@@ -2,8 +2,11 @@
 # Benchmarks in emulated time: DOSBox at cycles=fixed 25000 (DESIGN.md §8). At fixed
 # cycles DOSBox runs in real time, so these take as long as the emulated 486 would.
 # Figures are printed and appended to docs/BENCHMARKS.md with the commit.
-#   scripts/bench.sh            file streaming + default model generation
+#   scripts/bench.sh            per-kernel table, file streaming, default model generation
 #   scripts/bench.sh --124m     also GPT-2 124M shapes (random weights) at 32 MB and 8 MB
+#   scripts/bench.sh --peers    also the peers' shapes (scripts/peer-models.sh builds them)
+# The per-kernel table (scripts/kernels-386.sh: emulated instructions and estimated 486
+# clocks per MAC of every hot kernel, by symbol) replaces the one in docs/BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build-dos.sh
@@ -20,6 +23,17 @@ record() {
         docs/BENCHMARKS.md > docs/BENCHMARKS.md.new && mv docs/BENCHMARKS.md.new docs/BENCHMARKS.md
 }
 run() { scripts/dos.sh --cycles $cycles --timeout 3000 --mount "u=$data" "$@"; }
+
+kernels=$(scripts/kernels-386.sh --markdown)
+echo "$kernels"
+{
+    echo "Measured $(date -u +%F) at $commit by \`scripts/kernels-386.sh\` (bench.sh writes it here)."
+    echo
+    echo "$kernels"
+} > build/kernels.md
+awk -v f=build/kernels.md '/<!-- kernels:begin -->/ { print; while ((getline l < f) > 0) print l; skip = 1; next }
+    /<!-- kernels:end -->/ { skip = 0 } !skip { print }' docs/BENCHMARKS.md > docs/BENCHMARKS.md.new &&
+    mv docs/BENCHMARKS.md.new docs/BENCHMARKS.md
 
 [ -f "$data/BIG.BIN" ] || head -c 5242880 /dev/urandom > "$data/BIG.BIN"
 out=$(run "GEN.EXE /CRC:U:\\BIG.BIN"); echo "$out"
@@ -46,10 +60,34 @@ if [ -f models/DEFAULT.BIN ]; then
     gen_bench "default model, 16 tokens greedy, /CTX:256 /MEM:400" '/M:D:\DEFAULT.BIN /P:"It is a truth" /N:16 /T:0 /CTX:256 /MEM:400'
     gen_bench "default model, 16 tokens greedy, /CTX:256 /MEM:270" '/M:D:\DEFAULT.BIN /P:"It is a truth" /N:16 /T:0 /CTX:256 /MEM:270'
 fi
-if [ "${1:-}" = "--124m" ]; then
-    [ -f "$data/G124M.BIN" ] || {
-        cargo run --quiet --release --bin gpt2bscm -- synth-124m -o "$data/G124M.BIN"
+if [ "${1:-}" = "--peers" ]; then
+    [ -f build/peers/BASIC48.BIN ] && [ -f build/peers/STORY260.BIN ] || scripts/peer-models.sh
+    cp build/peers/BASIC48.BIN build/peers/STORY260.BIN "$data/"
+    generated() {  # the "generated N tokens in T ms" of /BENCH: prints "N T"
+        sed -nE 's/.*generated ([0-9]+) tokens in ([0-9]+) ms.*/\1 \2/p'
     }
-    gen_bench "GPT-2 124M shapes, /MEM:32768, 3 tokens" '/M:U:\G124M.BIN /P:"Hello" /N:3 /T:0 /MEM:32768 /CTX:64'
-    gen_bench "GPT-2 124M shapes, /MEM:8192, 3 tokens" '/M:U:\G124M.BIN /P:"Hello" /N:3 /T:0 /MEM:8192 /CTX:64'
+    # gpt2-basic's shape: 2 x 48, vocab 4096, group 48; greedy.
+    out=$(run 'GEN.EXE /M:U:\BASIC48.BIN /P:"It is a truth" /N:128 /T:0 /BENCH' | tr -d '\r'); echo "$out"
+    read -r n t <<<"$(echo "$out" | generated)"
+    record "gpt2-basic's shape (2 x 48, vocab 4096, group 48, random weights), 128 tokens greedy" \
+        "$(echo "scale=2; $n * 1000 / $t" | bc) tokens/s"
+    # dosllam2's stories260K shape as a GPT-2 (5 x 64, 8 heads, vocab 512): tokens 9-200 and
+    # 201-500, from two runs after a prompt of 8 tokens with this vocabulary (the second
+    # run minus the first).
+    prompt='/P:"It is a truth"'
+    out=$(run "GEN.EXE /M:U:\STORY260.BIN $prompt /N:192 /T:0 /BENCH" \
+        "GEN.EXE /M:U:\STORY260.BIN $prompt /N:492 /T:0 /BENCH" | tr -d '\r'); echo "$out"
+    p=$(echo "$out" | sed -nE 's/.*prompt ([0-9]+) tokens.*/\1/p' | head -1)
+    { read -r n1 t1; read -r n2 t2; } < <(echo "$out" | generated)
+    record "stories260K shape (5 x 64, 8 heads, vocab 512, group 32, random weights), greedy, tokens $((p + 1))-$((p + n1))" \
+        "$(echo "scale=2; $n1 * 1000 / $t1" | bc) tokens/s"
+    record "stories260K shape, greedy, tokens $((p + n1 + 1))-$((p + n2))" \
+        "$(echo "scale=2; ($n2 - $n1) * 1000 / ($t2 - $t1)" | bc) tokens/s"
+fi
+if [ "${1:-}" = "--124m" ]; then
+    [ -f "$data/G124M3.BIN" ] || {
+        cargo run --quiet --release --bin gpt2bscm -- synth-124m -o "$data/G124M3.BIN"
+    }
+    gen_bench "GPT-2 124M shapes, /MEM:32768, 3 tokens" '/M:U:\G124M3.BIN /P:"Hello" /N:3 /T:0 /MEM:32768 /CTX:64'
+    gen_bench "GPT-2 124M shapes, /MEM:8192, 3 tokens" '/M:U:\G124M3.BIN /P:"Hello" /N:3 /T:0 /MEM:8192 /CTX:64'
 fi

@@ -13,7 +13,7 @@
 #   scripts/callgrind-lines.py build/prof386.out 32 forward   (per token, by source line)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh --quiet
+scripts/setup.sh --quiet --profile
 command -v valgrind >/dev/null || { echo "profile-386: needs valgrind (apt-get install valgrind)" >&2; exit 2; }
 target=i386-dos-pm
 # Line tables only: they do not change the code, and let callgrind name source lines.

@@ -2,13 +2,21 @@
 # Installs everything the project needs on a fresh Debian 12 machine. Idempotent: it
 # checks first, so a second run takes a moment. Every other script calls it.
 #   --quiet   print nothing when everything is already there
+#   --profile also valgrind (scripts/profile-386.sh, kernels-386.sh, bench.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-quiet=0; [ "${1:-}" = "--quiet" ] && quiet=1
+quiet=0; profile=0
+for a in "$@"; do
+    case "$a" in
+        --quiet) quiet=1 ;;
+        --profile) profile=1 ;;
+    esac
+done
 say() { [ $quiet = 1 ] || echo "setup: $*"; }
 
 # Debian packages: Rust with the std source (for -Zbuild-std), lld, binutils, DOSBox.
 packages=(rustc-web cargo-web rust-web-src lld binutils dosbox bc)
+[ $profile = 1 ] && packages+=(valgrind)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
