@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 quiet=0; [ "${1:-}" = "--quiet" ] && quiet=1
 say() { [ $quiet = 1 ] || echo "setup: $*"; }
 
-# Debian packages: Rust with the std source (for -Zbuild-std), lld, binutils, DOSBox.
-packages=(rustc-web cargo-web rust-web-src lld binutils dosbox bc)
+# Debian packages: Rust with the std source (for -Zbuild-std) and its clippy, lld, binutils, DOSBox.
+packages=(rustc-web cargo-web rust-web-src rust-web-clippy lld binutils dosbox bc)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

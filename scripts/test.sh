@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Every test: host `cargo test` (engine, format, tokenizer, CLI) and the DOS end-to-end
+# Every test: fmt and clippy, host `cargo test` (engine, format, tokenizer, CLI) and the DOS end-to-end
 # tests that build GEN.EXE and run it in headless DOSBox.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+
+echo "== lint: fmt and clippy (host and DOS target)"
+scripts/lint.sh
 
 echo "== host: cargo test"
 cargo test --release

@@ -29,7 +29,7 @@ pub struct Converted {
 /// Loads, checks and quantizes `hf_dir` into the bytes of a GPT2BSCM file.
 pub fn convert_dir(hf_dir: &Path, group: usize, bar: &ProgressBar) -> Result<Converted, ConvertError> {
     let model = load_hf_dir_with_progress(hf_dir, bar)?;
-    let tokenizer = tokenizer_section(hf_dir, model.config.vocab_size as usize)?;
+    let tokenizer = tokenizer_section(hf_dir, model.config.vocab_size)?;
     let (weights, errors) = quantize_model(&model, tokenizer, group, bar)?;
     let bytes = write_model(&weights)?;
     Ok(Converted { bytes, errors, parameters: weights.config.parameter_count() })

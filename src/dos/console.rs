@@ -3,20 +3,21 @@
 //! COMMAND.COM cannot redirect stderr, so error lines are also appended to the file
 //! named by the environment variable GENERR when it is set (`SET GENERR=ERRORS.LOG`):
 //! batch files can log what went wrong.
-use super::handle::Handle;
+use super::handle::{borrowed, Handle};
+use core::mem::ManuallyDrop;
 use embedded_io::Write as _;
 
 pub struct Console {
-    handle: Handle,
+    handle: ManuallyDrop<Handle>,
     also_to_generr: bool,
 }
 
 pub fn stdout() -> Console {
-    Console { handle: Handle(1), also_to_generr: false }
+    Console { handle: borrowed(1), also_to_generr: false }
 }
 
 pub fn stderr() -> Console {
-    Console { handle: Handle(2), also_to_generr: true }
+    Console { handle: borrowed(2), also_to_generr: true }
 }
 
 impl Console {

@@ -86,7 +86,7 @@ pub fn exit(code: u8) -> ! {
     brk::restore();
     let mut r = regs::Regs::ax(0x4C00 | code as u16);
     regs::int21(&mut r);
-    loop {}
+    unreachable!("DOS returned from INT 21h AH=4Ch")
 }
 
 /// Prints `GEN: <message>` to stderr and exits with `code`.

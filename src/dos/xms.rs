@@ -14,7 +14,7 @@ impl XmsError {
             0xA0 => "no free extended memory",
             0xA1 => "no free XMS handles",
             0xA2 | 0xA3 => "invalid XMS handle",
-            0xAA | 0xAB | 0xAC | 0xAD => "XMS lock error",
+            0xAA..=0xAD => "XMS lock error",
             0x80 => "XMS function not implemented",
             0x8E | 0x8F => "XMS driver error",
             _ => "XMS error",
@@ -90,7 +90,7 @@ pub fn driver() -> Option<Driver> {
 }
 
 fn is_v3() -> bool {
-    driver().map_or(false, |d| d.version >= 0x0300)
+    driver().is_some_and(|d| d.version >= 0x0300)
 }
 
 pub fn query_free() -> Free {
@@ -133,6 +133,22 @@ pub fn alloc(kb: u32) -> Result<Block, XmsError> {
     }
     let linear = ((lock.edx & 0xFFFF) << 16) | (lock.ebx & 0xFFFF);
     Ok(Block { handle, kb, linear })
+}
+
+impl Block {
+    /// Writes `pattern(i)` to every 32-bit word `i` of the block, then reads them all
+    /// back: the number of words that differ (a test of the platform's flat addressing).
+    pub fn pattern_errors(&mut self, pattern: impl Fn(u32) -> u32) -> u32 {
+        let words = self.kb * 256;
+        let p = super::flat::pointer(self.linear) as *mut u32;
+        for i in 0..words {
+            // SAFETY: word i < kb·256 lies inside this locked block, which we own until
+            // `free`; volatile so every word really goes to memory and comes back.
+            unsafe { core::ptr::write_volatile(p.add(i as usize), pattern(i)) }
+        }
+        // SAFETY: as above.
+        (0..words).filter(|&i| unsafe { core::ptr::read_volatile(p.add(i as usize)) } != pattern(i)).count() as u32
+    }
 }
 
 /// Unlocks and frees a block.

@@ -33,7 +33,7 @@ impl QMatrix {
 
     /// Quantizes a row-major f32 matrix (host side: the converter and tests).
     pub fn quantize(w: &[f32], rows: usize, cols: usize, group: usize) -> QMatrix {
-        assert!(group > 0 && cols % group == 0 && w.len() == rows * cols);
+        assert!(group > 0 && cols.is_multiple_of(group) && w.len() == rows * cols);
         let ngroups = rows * cols / group;
         let group_max: Vec<f32> = w.chunks(group).map(|g| g.iter().fold(0f32, |m, v| m.max(v.abs()))).collect();
         let max_scale = group_max.iter().fold(0f32, |m, v| m.max(*v)) / 127.0;

@@ -344,9 +344,9 @@ fn print_bench(prompt: u32, prompt_ticks: u32, n: u32, ticks: u32, slides: u32) 
         timer::ticks_to_ms(prompt_ticks),
         n,
         ms,
-        if n > 0 { ms / n } else { 0 },
-        if ms > 0 { n * 1000 / ms } else { 0 },
-        if ms > 0 { (n * 100_000 / ms) % 100 } else { 0 },
+        ms.checked_div(n).unwrap_or(0),
+        (n * 1000).checked_div(ms).unwrap_or(0),
+        (n * 100_000).checked_div(ms).unwrap_or(0) % 100,
         slides
     );
 }

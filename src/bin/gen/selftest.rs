@@ -1,6 +1,6 @@
 //! `GEN /SELFTEST`: allocate XMS, write and verify a pattern through flat pointers.
 use core::fmt::Write as _;
-use gpt2dos::dos::{console, exit_code, flat, timer, xms};
+use gpt2dos::dos::{console, exit_code, timer, xms};
 
 /// At least 4 MB, or all there is.
 const WANT_KB: u32 = 4096;
@@ -17,7 +17,7 @@ pub fn run() -> u8 {
         let _ = write!(out, "SELFTEST: no free XMS, skipped\r\n");
         return exit_code::OK;
     }
-    let block = match xms::alloc(kb) {
+    let mut block = match xms::alloc(kb) {
         Ok(b) => b,
         Err(e) => {
             let _ = write!(console::stderr(), "GEN: SELFTEST: {} ({} KB)\r\n", e.message(), kb);
@@ -25,7 +25,7 @@ pub fn run() -> u8 {
         }
     };
     let start = timer::ticks();
-    let errors = write_and_verify(block.linear, kb * 1024);
+    let errors = block.pattern_errors(pattern);
     let ms = timer::ticks_to_ms(timer::since(start));
     let linear = block.linear;
     xms::free(block);
@@ -44,16 +44,7 @@ pub fn run() -> u8 {
     exit_code::OK
 }
 
-/// Writes an address-dependent pattern over the block, then reads it all back.
-fn write_and_verify(linear: u32, bytes: u32) -> u32 {
-    let words = bytes / 4;
-    let p = flat::pointer(linear) as *mut u32;
-    for i in 0..words {
-        flat::write_u32(p, i, pattern(i));
-    }
-    (0..words).filter(|&i| flat::read_u32(p, i) != pattern(i)).count() as u32
-}
-
+/// An address-dependent pattern, so a wrong mapping cannot pass.
 fn pattern(i: u32) -> u32 {
     i.wrapping_mul(0x9E37_79B9) ^ 0xA5A5_5A5A
 }
