@@ -6,14 +6,14 @@
 use std::path::Path;
 
 use gpt2dos::format::ModelReader;
-use gpt2dos::hostio::StdIo;
+use gpt2dos::hostio::FromStd;
 use gpt2dos::model::{KvCache, KvMode, KvShape, Model, Resident, RunState};
 use gpt2dos::tokenizer::Tokenizer;
 
 fn default_model() -> (Model<Resident>, Vec<u32>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let file = std::fs::File::open(root.join("models/DEFAULT.BIN")).unwrap();
-    let weights = ModelReader::open(StdIo(std::io::BufReader::new(file))).unwrap().read_weights().unwrap();
+    let weights = ModelReader::open(FromStd::new(std::io::BufReader::new(file))).unwrap().read_weights().unwrap();
     let (model, tok) = Model::resident(weights);
     let tokenizer = Tokenizer::from_section_bytes(&tok).unwrap();
     let text = std::fs::read(root.join("tests/data/heldout.txt")).unwrap();
@@ -26,7 +26,7 @@ fn score(model: &mut Model<Resident>, ids: &[u32], ctx: usize, mode: KvMode) -> 
     let mut state = RunState::new(&c, ctx).unwrap();
     let mut out = Vec::new();
     for window in ids.chunks(ctx) {
-        let mut cache = KvCache::with_mode(KvShape::of(&c), ctx, mode, None).unwrap();
+        let mut cache = KvCache::new(KvShape::of(&c), ctx, mode, None).unwrap();
         for (i, &t) in window.iter().enumerate() {
             model.forward(t, &mut cache, &mut state).unwrap();
             let Some(&next) = window.get(i + 1) else { break };
