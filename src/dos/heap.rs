@@ -153,12 +153,18 @@ impl HeapInfo {
 /// Conventional memory left to DOS (for COMMAND.COM reload, file buffers).
 const DOS_RESERVE_PARAGRAPHS: u16 = 0x400;
 
-/// What `init(max_bytes)` would take, without taking it (for `/INFO`): the largest XMS
-/// block first (flat, large), then the largest conventional block less DOS's reserve.
+/// What `init(max_bytes)` would take, without taking it (for `/INFO`): the largest
+/// extended memory block first (flat, large), then the largest conventional block less
+/// DOS's reserve (and, under VCPI, less the page tables that map the extended block).
 pub fn available(max_bytes: u32) -> HeapInfo {
-    let xms_kb = super::xms::query_free().largest_kb.min(max_bytes / 1024);
+    let mut xms_kb = super::extmem::query_free().largest_kb.min(max_bytes / 1024);
+    let mut page_tables = 0;
+    if super::mode::current() == super::mode::Mode::Vcpi && xms_kb > 0 {
+        xms_kb &= !3; // whole pages
+        page_tables = (xms_kb.div_ceil(4096) as u16 + 1) * 256;
+    }
     let left = max_bytes - xms_kb * 1024;
-    let paragraphs = super::conv::largest_free().saturating_sub(DOS_RESERVE_PARAGRAPHS);
+    let paragraphs = super::conv::largest_free().saturating_sub(DOS_RESERVE_PARAGRAPHS + page_tables);
     let paragraphs = paragraphs.min((left / 16).min(0xFFFF) as u16);
     HeapInfo { conventional_bytes: paragraphs as u32 * 16, xms_bytes: xms_kb * 1024 }
 }
@@ -170,8 +176,8 @@ pub fn init(max_bytes: u32) -> HeapInfo {
     let mut info = HeapInfo::default();
     if want.xms_bytes > 0 {
         // The block stays locked for the whole run; the exit path frees it.
-        if let Ok(block) = super::xms::alloc(want.xms_bytes / 1024) {
-            if add_pool("XMS", block.linear, want.xms_bytes) {
+        if let Ok(block) = super::extmem::alloc(want.xms_bytes / 1024) {
+            if add_pool(pool_name(), block.linear, want.xms_bytes) {
                 info.xms_bytes = want.xms_bytes;
             }
         }
@@ -186,6 +192,15 @@ pub fn init(max_bytes: u32) -> HeapInfo {
     }
     state().tracker.set_budget(info.total());
     info
+}
+
+/// The extended pool's name in `/STATS`, after its source.
+fn pool_name() -> &'static str {
+    match super::extmem::source() {
+        Some(super::extmem::Source::Dpmi(_)) => "DPMI",
+        Some(super::extmem::Source::VcpiPages) => "VCPI",
+        _ => "XMS",
+    }
 }
 
 fn add_pool(name: &'static str, start: u32, bytes: u32) -> bool {

@@ -9,17 +9,21 @@ pub mod brk;
 pub mod console;
 pub mod conv;
 pub mod cpu;
+pub mod dpmi;
 pub mod env;
 pub mod error;
+pub mod extmem;
 pub mod farbuf;
 pub mod flat;
 pub mod handle;
 pub mod heap;
+pub mod mode;
 mod realmode;
 pub mod regs;
 mod startup;
 pub mod tempfile;
 pub mod timer;
+pub mod vcpi;
 pub mod xfer;
 pub mod xms;
 
@@ -56,14 +60,20 @@ macro_rules! dos_main {
     };
 }
 
-/// Called by `_start` once the CPU is known to be a 386+ in real mode.
+/// Called by the startup code once GEN runs in 32-bit protected mode (raw, VCPI or DPMI).
 #[no_mangle]
 extern "C" fn dos_entry() -> ! {
+    if mode::current() == mode::Mode::Dpmi {
+        dpmi::install_fault_handlers();
+    }
     brk::install();
     if !xfer::init() {
         fail(exit_code::OUT_OF_MEMORY, "not enough conventional memory for the 32 KB transfer buffer");
     }
-    xms::init();
+    if mode::current() != mode::Mode::Dpmi {
+        // A DPMI client takes extended memory from its host, never from XMS.
+        xms::init();
+    }
     // SAFETY: `dos_main` is defined by the binary through `dos_main!` with this signature.
     let code = unsafe { dos_main() };
     // The program's values are dropped by now: whatever the heap still holds leaked.
@@ -78,12 +88,15 @@ extern "C" fn dos_cpu_exception(vector: u32) -> ! {
     exit(exit_code::INTERNAL)
 }
 
-/// The one exit path: deletes the scratch file, frees every XMS handle, restores
-/// vectors, returns to DOS.
+/// The one exit path: deletes the scratch file, frees every XMS handle, DPMI block and
+/// VCPI page, restores vectors, returns to DOS.
 pub fn exit(code: u8) -> ! {
     tempfile::remove_live();
-    xms::release_all();
+    extmem::release_all();
     brk::restore();
+    if mode::current() == mode::Mode::Dpmi {
+        dpmi::exit(code);
+    }
     let mut r = regs::Regs::ax(0x4C00 | code as u16);
     regs::int21(&mut r);
     unreachable!("DOS returned from INT 21h AH=4Ch")

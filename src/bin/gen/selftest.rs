@@ -1,26 +1,26 @@
-//! `GEN /SELFTEST`: allocate XMS, write and verify a pattern through flat pointers.
+//! `GEN /SELFTEST`: allocate 4 MB of extended memory, write and verify a pattern through flat pointers.
 use core::fmt::Write as _;
-use gpt2dos::dos::{console, exit_code, timer, xms};
+use gpt2dos::dos::{console, exit_code, extmem, timer};
 
-/// At least 4 MB, or all there is.
+/// 4 MB, or all there is (whole pages).
 const WANT_KB: u32 = 4096;
 
 pub fn run() -> u8 {
     let mut out = console::stdout();
-    if xms::driver().is_none() {
+    let Some(source) = extmem::source() else {
         let _ = write!(out, "SELFTEST: no XMS driver, skipped\r\n");
         return exit_code::OK;
-    }
-    let before = xms::query_free();
-    let kb = WANT_KB.min(before.largest_kb);
+    };
+    let before = extmem::query_free();
+    let kb = WANT_KB.min(before.largest_kb) & !3;
     if kb == 0 {
         let _ = write!(out, "SELFTEST: no free XMS, skipped\r\n");
         return exit_code::OK;
     }
-    let mut block = match xms::alloc(kb) {
+    let mut block = match extmem::alloc(kb) {
         Ok(b) => b,
         Err(e) => {
-            let _ = write!(console::stderr(), "GEN: SELFTEST: {} ({} KB)\r\n", e.message(), kb);
+            let _ = write!(console::stderr(), "GEN: SELFTEST: {} ({} KB)\r\n", e.0, kb);
             return exit_code::OUT_OF_MEMORY;
         }
     };
@@ -28,13 +28,13 @@ pub fn run() -> u8 {
     let errors = block.pattern_errors(pattern);
     let ms = timer::ticks_to_ms(timer::since(start));
     let linear = block.linear;
-    xms::free(block);
-    let after = xms::query_free();
+    extmem::free(block);
+    let after = extmem::query_free();
     let _ = write!(
         out,
-        "SELFTEST: {} KB XMS at linear {:#010x}: {} errors, {} ms\r\n\
-         SELFTEST: free XMS {} KB before, {} KB after\r\n",
-        kb, linear, errors, ms, before.total_kb, after.total_kb
+        "SELFTEST: {} KB {} at linear {:#010x}: {} errors, {} ms\r\n\
+         SELFTEST: free extended memory {} KB before, {} KB after\r\n",
+        kb, source, linear, errors, ms, before.total_kb, after.total_kb
     );
     if errors != 0 || before.total_kb != after.total_kb {
         let _ = write!(console::stderr(), "GEN: SELFTEST failed\r\n");
