@@ -102,7 +102,9 @@ dos_dpmi_init:
     lretl
 
     # Descriptor BX: base = the PSP, access byte CL, 32-bit, 4 GB (page granular).
+    # Keeps DX (the caller's privilege bits).
 .Ldpmi_describe:
+    pushw   %dx
     pushw   %cx
     movw    $0x0007, %ax
     movw    dos_base + 2, %cx
@@ -119,6 +121,7 @@ dos_dpmi_init:
     movw    $0xFFFF, %dx
     int     $0x31
 1:
+    popw    %dx
     ret
 
 .Ldpmi_no_memory:
@@ -387,14 +390,17 @@ fn release(handle: u32) {
     }
 }
 
-/// The largest block the host can give, in bytes (0500h).
+/// The largest block the host can give without paging to disk, in bytes (0500h: the
+/// largest free block, at most the largest lockable allocation and the free physical
+/// pages; CWSDPMI counts its swap file in the first figure).
 pub fn largest_free() -> u32 {
-    let mut info = [0u32; 12];
+    let mut info = [u32::MAX; 12];
     // SAFETY: 0500h writes 48 bytes at ES:EDI (ES = DS; the buffer is ours and 48 bytes).
     unsafe {
         asm!("int 0x31", inout("eax") 0x0500u32 => _, in("edi") info.as_mut_ptr());
     }
-    info[0]
+    let pages = |field: u32| if field == u32::MAX { u32::MAX } else { field.saturating_mul(4096) };
+    info[0].min(pages(info[2])).min(pages(info[5]))
 }
 
 /// Ends the program: INT 21h AH=4Ch from protected mode, which the host turns into its
