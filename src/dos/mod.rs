@@ -94,13 +94,24 @@ pub fn exit(code: u8) -> ! {
     tempfile::remove_live();
     extmem::release_all();
     brk::restore();
+    terminate(code)
+}
+
+/// Returns to DOS with ERRORLEVEL `code`, nothing else.
+fn terminate(code: u8) -> ! {
     if mode::current() == mode::Mode::Dpmi {
         dpmi::exit(code);
     }
     let mut r = regs::Regs::ax(0x4C00 | code as u16);
     regs::int21(&mut r);
-    unreachable!("DOS returned from INT 21h AH=4Ch")
+    // DOS does not come back from AH=4Ch; should it, stop here rather than run on.
+    loop {
+        core::hint::spin_loop()
+    }
 }
+
+/// Set by the first panic: a panic inside the exit path must not start it again.
+static PANICKING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
 /// Prints `GEN: <message>` to stderr and exits with `code`.
 pub fn fail(code: u8, message: &str) -> ! {
@@ -112,6 +123,9 @@ pub fn fail(code: u8, message: &str) -> ! {
 /// that, and it becomes the out-of-memory exit with the tag, size and budget.
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo) -> ! {
+    if PANICKING.swap(true, core::sync::atomic::Ordering::Relaxed) {
+        terminate(exit_code::INTERNAL);
+    }
     match heap::last_failure() {
         Some(crate::mem::TrackError::OverBudget { tag, bytes, in_use, limit }) => {
             let _ = writeln!(

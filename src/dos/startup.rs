@@ -24,7 +24,7 @@ global_asm!(
     .p2align 4
     .globl dos_rm_seg, dos_base, dos_pm_esp, XMS_ENTRY, DOS_BREAK_FLAG, dos_mode
     .globl dos_gdt, dos_gdtr, dos_pm_idtr, dos_rm_idtr, dos_rc_buf, dos_rc_kind, dos_tss
-    .globl dos_pic_master, dos_pic_slave, dos_force_mode, dos_refuse
+    .globl dos_pic_master, dos_pic_slave, dos_force_mode, dos_refuse, dos_env_seg
 dos_gdt:
     .quad   0                               # 0x00 null
     .word   0xFFFF, 0                       # 0x08 code, 32-bit, 4 GB
@@ -57,6 +57,7 @@ dos_rc_buf:     .space 32                   # registers of the current real-mode
 dos_rc_kind:    .long 0
 XMS_ENTRY:      .word 0, 0                  # XMS driver entry (offset, segment)
 dos_rm_seg:     .word 0                     # the PSP segment
+dos_env_seg:    .word 0                     # PSP:2Ch before a DPMI host makes it a selector
 dos_mode:       .byte 0                     # MODE_RAW, MODE_VCPI or MODE_DPMI
 dos_force_mode: .byte 0                     # GENMODE: 'R', 'V', 'D' or 0
 dos_pic_master: .byte 8                     # vector of IRQ 0 in protected mode
@@ -114,6 +115,8 @@ dos_refuse:
     .globl dos_cpu_386
 dos_cpu_386:
     # Every descriptor's base = the PSP's linear address.
+    movw    0x2C, %ax
+    movw    %ax, dos_env_seg
     movw    %cs, %ax
     movw    %ax, dos_rm_seg
     movzwl  %ax, %eax
@@ -196,7 +199,7 @@ dos_raw_init:
 
 # GENMODE=RAW|VCPI|DPMI (any case) -> dos_force_mode 'R'|'V'|'D'; another value -> 0xFF.
 dos_read_genmode:
-    movw    0x2C, %ax                       # PSP:2Ch, the environment's segment
+    movw    dos_env_seg, %ax
     testw   %ax, %ax
     jz      3f
     movw    %ax, %es
