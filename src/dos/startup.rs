@@ -100,16 +100,67 @@ _start:
     movw    $.Lmsg_cpu, %dx
     movw    $(.Lmsg_cpu_end - .Lmsg_cpu), %cx
     movb    $5, %bl
-    # 8086 code still: DOS write to stderr, then exit with the code in BL.
+    # 8086 code still: the message (DS:DX, CX bytes) to stderr and appended to the file
+    # %GENERR% names (COMMAND.COM cannot redirect stderr), then exit with the code in BL.
     .globl dos_refuse
 dos_refuse:
     pushw   %bx
+    pushw   %dx
+    pushw   %cx
     movw    $2, %bx
     movb    $0x40, %ah
     int     $0x21
+    movw    0x2C, %ax                       # the environment: look for GENERR=
+    testw   %ax, %ax
+    jz      .Lrefuse_exit
+    movw    %ax, %es
+    xorw    %di, %di
+.Lrefuse_entry:
+    cmpb    $0, %es:(%di)
+    je      .Lrefuse_exit
+    movw    %di, %bx
+    movw    $.Lname_generr, %si
+    movw    $7, %cx
+    repe cmpsb
+    je      .Lrefuse_log
+    movw    %bx, %di
+    xorb    %al, %al
+    movw    $0xFFFF, %cx
+    repne scasb
+    jmp     .Lrefuse_entry
+.Lrefuse_log:
+    pushw   %ds                             # open ES:DI for writing, or create it
+    pushw   %es
+    popw    %ds
+    movw    %di, %dx
+    movw    $0x3D01, %ax
+    int     $0x21
+    jnc     1f
+    movb    $0x3C, %ah
+    xorw    %cx, %cx
+    int     $0x21
+1:
+    popw    %ds
+    jc      .Lrefuse_exit
+    movw    %ax, %bx
+    movw    $0x4202, %ax                    # append
+    xorw    %cx, %cx
+    xorw    %dx, %dx
+    int     $0x21
+    movw    %sp, %si                        # the message, from the stack
+    movw    %ss:(%si), %cx
+    movw    %ss:2(%si), %dx
+    movb    $0x40, %ah
+    int     $0x21
+    movb    $0x3E, %ah
+    int     $0x21
+.Lrefuse_exit:
+    popw    %cx
+    popw    %dx
     popw    %ax
     movb    $0x4C, %ah
     int     $0x21
+.Lname_generr:  .ascii "GENERR="
 
 .Lcpu_386:
     .globl dos_cpu_386
