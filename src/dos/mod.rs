@@ -20,6 +20,7 @@ pub mod heap;
 pub mod mode;
 mod realmode;
 pub mod regs;
+pub mod stack;
 mod startup;
 pub mod tempfile;
 pub mod timer;
@@ -63,6 +64,7 @@ macro_rules! dos_main {
 /// Called by the startup code once GEN runs in 32-bit protected mode (raw, VCPI or DPMI).
 #[no_mangle]
 extern "C" fn dos_entry() -> ! {
+    stack::arm();
     if mode::current() == mode::Mode::Dpmi {
         dpmi::install_fault_handlers();
     }

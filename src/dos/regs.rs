@@ -39,6 +39,7 @@ extern "C" {
 }
 
 fn real_call(r: &mut Regs, kind: u32) {
+    super::stack::check();
     if super::mode::current() == super::mode::Mode::Dpmi {
         if kind == XMS_CALL {
             // A DPMI client takes its memory from the host: no XMS calls (AX = 0, BL = 80h).
