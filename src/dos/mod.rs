@@ -72,8 +72,10 @@ extern "C" fn dos_entry() -> ! {
     if !xfer::init() {
         fail(exit_code::OUT_OF_MEMORY, "not enough conventional memory for the 32 KB transfer buffer");
     }
-    if mode::current() != mode::Mode::Dpmi {
-        // A DPMI client takes extended memory from its host, never from XMS.
+    // A DPMI client takes extended memory from its host, never from XMS. `GENXMS=OFF`
+    // ignores the XMS driver (a test hook: VCPI's own pages, or conventional memory only).
+    let xms_off = env::get(b"GENXMS").is_some_and(|v| v.eq_ignore_ascii_case(b"OFF"));
+    if mode::current() != mode::Mode::Dpmi && !xms_off {
         xms::init();
     }
     // SAFETY: `dos_main` is defined by the binary through `dos_main!` with this signature.
