@@ -61,80 +61,103 @@ static HEAP: DosHeap = DosHeap {
     }),
 };
 
-fn state() -> &'static mut State {
-    // SAFETY: single-threaded, no reentrancy: each caller uses the reference only for
-    // the duration of one heap operation and never holds two at once.
-    unsafe { &mut *HEAP.state.get() }
+/// Runs `f` on the heap's state: the one way in, so no two references to it ever live
+/// at once. Everything outside gets copies (`Usage`, `pools`, `top`).
+fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    // SAFETY: single-threaded, interrupt handlers never allocate, and no `f` here
+    // allocates or calls `with`: the reference lives only while `f` runs.
+    f(unsafe { &mut *HEAP.state.get() })
 }
 
 /// Tags the allocations that follow (until the next call) with `tag` and this call site.
 #[track_caller]
 pub fn set_tag(tag: &'static str) {
-    let s = state();
-    s.tag = tag;
-    s.site = Location::caller();
+    let site = Location::caller();
+    with(|s| {
+        s.tag = tag;
+        s.site = site;
+    })
 }
 
-pub fn tracker() -> &'static Tracker<RECORDS> {
-    &state().tracker
+/// The tracker's figures now.
+#[derive(Clone, Copy, Debug)]
+pub struct Usage {
+    pub in_use: u32,
+    pub peak: u32,
+    pub limit: u32,
+    pub budget: u32,
+    pub grants: u32,
+    pub warn_permille: u32,
 }
 
-pub fn free_bytes() -> u32 {
-    state().free.total_free()
+pub fn usage() -> Usage {
+    with(|s| {
+        let t = &s.tracker;
+        Usage {
+            in_use: t.in_use(),
+            peak: t.peak(),
+            limit: t.limit(),
+            budget: t.budget(),
+            grants: t.grants(),
+            warn_permille: t.warn_permille(),
+        }
+    })
 }
 
-pub fn largest_free() -> u32 {
-    state().free.largest_free()
+/// The `M` largest live blocks, largest first.
+pub fn top<const M: usize>() -> heapless::Vec<Record, M> {
+    with(|s| s.tracker.top::<M>())
 }
 
 pub fn fragmentation_permille() -> u32 {
-    state().free.fragmentation_permille()
+    with(|s| s.free.fragmentation_permille())
 }
 
 /// The last refused request, if any.
 pub fn last_failure() -> Option<TrackError> {
-    state().failed
-}
-
-/// Records still allocated: at exit these are leaks.
-pub fn outstanding() -> &'static [Record] {
-    state().tracker.outstanding()
+    with(|s| s.failed)
 }
 
 unsafe impl GlobalAlloc for DosHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let s = state();
-        let Ok(len) = u32::try_from(layout.size()) else { return core::ptr::null_mut() };
-        let Ok(linear) = s.free.alloc(len, layout.align() as u32) else {
-            s.failed = Some(TrackError::OverBudget {
-                tag: s.tag,
-                bytes: len,
-                in_use: s.tracker.in_use(),
-                limit: s.tracker.limit(),
-            });
-            return core::ptr::null_mut();
-        };
-        if let Err(e) = s.tracker.record(linear, s.tag, len, s.site) {
-            let _ = s.free.free_range(linear, len);
-            s.failed = Some(e);
-            return core::ptr::null_mut();
-        }
-        if let Some(p) = s.pools.iter_mut().find(|p| p.holds(linear)) {
-            p.in_use += len;
-            p.peak = p.peak.max(p.in_use);
-        }
-        flat::pointer(linear)
+        with(|s| alloc_in(s, layout))
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let s = state();
-        let linear = flat::linear(ptr);
-        s.tracker.release_id(linear);
-        if let Some(p) = s.pools.iter_mut().find(|p| p.holds(linear)) {
-            p.in_use -= layout.size() as u32;
-        }
-        let _ = s.free.free_range(linear, layout.size() as u32);
+        with(|s| dealloc_in(s, ptr, layout))
     }
+}
+
+fn alloc_in(s: &mut State, layout: Layout) -> *mut u8 {
+    let Ok(len) = u32::try_from(layout.size()) else { return core::ptr::null_mut() };
+    let Ok(linear) = s.free.alloc(len, layout.align() as u32) else {
+        s.failed = Some(TrackError::OverBudget {
+            tag: s.tag,
+            bytes: len,
+            in_use: s.tracker.in_use(),
+            limit: s.tracker.limit(),
+        });
+        return core::ptr::null_mut();
+    };
+    if let Err(e) = s.tracker.record(linear, s.tag, len, s.site) {
+        let _ = s.free.free_range(linear, len);
+        s.failed = Some(e);
+        return core::ptr::null_mut();
+    }
+    if let Some(p) = s.pools.iter_mut().find(|p| p.holds(linear)) {
+        p.in_use += len;
+        p.peak = p.peak.max(p.in_use);
+    }
+    flat::pointer(linear)
+}
+
+fn dealloc_in(s: &mut State, ptr: *mut u8, layout: Layout) {
+    let linear = flat::linear(ptr);
+    s.tracker.release_id(linear);
+    if let Some(p) = s.pools.iter_mut().find(|p| p.holds(linear)) {
+        p.in_use -= layout.size() as u32;
+    }
+    let _ = s.free.free_range(linear, layout.size() as u32);
 }
 
 /// Where the heap's memory came from.
@@ -190,7 +213,7 @@ pub fn init(max_bytes: u32) -> HeapInfo {
             }
         }
     }
-    state().tracker.set_budget(info.total());
+    with(|s| s.tracker.set_budget(info.total()));
     info
 }
 
@@ -204,47 +227,48 @@ fn pool_name() -> &'static str {
 }
 
 fn add_pool(name: &'static str, start: u32, bytes: u32) -> bool {
-    let s = state();
     let pool = Pool { name, start, bytes, in_use: 0, peak: 0 };
-    s.pools.push(pool).is_ok() && s.free.add(start, bytes).is_ok()
+    with(|s| s.pools.push(pool).is_ok() && s.free.add(start, bytes).is_ok())
 }
 
 /// The regions the heap carves, with their use.
-pub fn pools() -> &'static [Pool] {
-    &state().pools
+pub fn pools() -> heapless::Vec<Pool, 2> {
+    with(|s| s.pools.clone())
 }
 
 /// Asks for the leak check line at exit even when nothing leaked.
 pub fn report_clean_exit() {
-    state().report_clean_exit = true;
+    with(|s| s.report_clean_exit = true)
 }
 
 /// At exit, after the program's own values are dropped: every record still held is a
 /// leak. Leaks are reported on stderr (a bug); a clean check only when asked.
 pub fn leak_report() {
     use core::fmt::Write as _;
-    let s = state();
-    let leaks = s.tracker.outstanding();
-    if leaks.is_empty() {
-        if s.report_clean_exit {
+    let (count, bytes, report_clean) = with(|s| {
+        let leaks = s.tracker.outstanding();
+        (leaks.len(), leaks.iter().map(|r| r.bytes).sum::<u32>(), s.report_clean_exit)
+    });
+    if count == 0 {
+        if report_clean {
             let _ = write!(super::console::stdout(), "memory: leak check at exit: 0 blocks held, no leaks\r\n");
         }
         return;
     }
-    let bytes: u32 = leaks.iter().map(|r| r.bytes).sum();
+    let first: heapless::Vec<Record, 10> = with(|s| s.tracker.outstanding().iter().take(10).copied().collect());
     let mut e = super::console::stderr();
-    let _ = write!(e, "GEN: leak: {} blocks, {} bytes still held at exit\r\n", leaks.len(), bytes);
-    for r in leaks.iter().take(10) {
+    let _ = write!(e, "GEN: leak: {} blocks, {} bytes still held at exit\r\n", count, bytes);
+    for r in first.iter() {
         let _ = write!(e, "GEN: leak: {} bytes {} {}:{}\r\n", r.bytes, r.tag, r.site.file(), r.site.line());
     }
 }
 
 /// Sets the monitor's thresholds (per mille of the budget): warn, refuse.
 pub fn set_thresholds(warn_permille: u32, refuse_permille: u32) {
-    state().tracker.set_thresholds(warn_permille, refuse_permille);
+    with(|s| s.tracker.set_thresholds(warn_permille, refuse_permille))
 }
 
 /// True once, when use first passes the warning threshold (85 % of the budget).
 pub fn take_warning() -> bool {
-    state().tracker.take_warning()
+    with(|s| s.tracker.take_warning())
 }

@@ -173,13 +173,13 @@ fn run_model<L: LayerSource>(
     let mut g = Generator::with_cache(model, cache, params, seed).map_err(internal)?;
     heap::set_tag("generation");
     if heap::take_warning() {
-        let t = heap::tracker();
+        let t = heap::usage();
         let _ = write!(
             console::stderr(),
             "GEN: warning: {} KB in use, over {} % of the {} KB budget\r\n",
-            t.in_use() / 1024,
-            t.warn_permille() / 10,
-            t.budget() / 1024
+            t.in_use / 1024,
+            t.warn_permille / 10,
+            t.budget / 1024
         );
     }
     let mut out_file = match o.out {
@@ -217,7 +217,7 @@ fn run_model<L: LayerSource>(
         interrupted()?;
         let traced = o.stats && i == 0;
         if traced {
-            g.state.timeline = Some(Timeline::new(|| heap::tracker().in_use()));
+            g.state.timeline = Some(Timeline::new(|| heap::usage().in_use));
         }
         g.feed(t).map_err(internal)?;
         if traced {
@@ -379,16 +379,16 @@ fn print_timeline(t: &Timeline) {
 }
 
 fn print_usage(streamed: u64, pool: Option<PoolStats>) {
-    let t = heap::tracker();
+    let t = heap::usage();
     let mut out = console::stdout();
     let _ = write!(
         out,
         "memory: peak {} KB, in use {} KB, limit {} KB, {} allocations, fragmentation {}.{}%\r\n\
          memory: streamed {} KB of layers from disk\r\n",
-        t.peak() / 1024,
-        t.in_use() / 1024,
-        t.limit() / 1024,
-        t.grants(),
+        t.peak / 1024,
+        t.in_use / 1024,
+        t.limit / 1024,
+        t.grants,
         heap::fragmentation_permille() / 10,
         heap::fragmentation_permille() % 10,
         streamed / 1024
@@ -416,7 +416,7 @@ fn print_usage(streamed: u64, pool: Option<PoolStats>) {
             s.peak_cached_bytes / 1024
         );
     }
-    for r in t.top::<10>().iter() {
+    for r in heap::top::<10>().iter() {
         let _ = write!(out, "  {:>8} bytes  {:<20} {}:{}\r\n", r.bytes, r.tag, r.site.file(), r.site.line());
     }
 }
