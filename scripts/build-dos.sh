@@ -34,6 +34,17 @@ if [ -n "$x87" ]; then
     exit 1
 fi
 
+# The CPU check runs on 8086s and 286s too: up to dos_cpu_386 every instruction must be
+# 8086 code (no 0F opcode such as a near jcc, no 66h/67h operand or address prefix).
+cpu_check_end=$(nm build/gen.elf | awk '$3=="dos_cpu_386" {print $1}')
+not8086=$(objdump -d -M i8086 --start-address=0x100 --stop-address="0x$cpu_check_end" build/gen.elf |
+    awk -F'\t' 'NF >= 3 { split($2, b, " "); if (b[1] == "0f" || b[1] == "66" || b[1] == "67") print }')
+if [ -z "$cpu_check_end" ] || [ -n "$not8086" ]; then
+    echo "build-dos: the CPU check before dos_cpu_386 is not 8086 code:" >&2
+    echo "${not8086:-dos_cpu_386 not found}" >&2
+    exit 1
+fi
+
 # The linker script asserts the limits (real-mode parts below 64 KB, program within
 # conventional memory); report the figures.
 sym() { printf '%d' "0x$(nm build/gen.elf | awk -v s="$1" '$3==s {print $1}')"; }

@@ -15,9 +15,25 @@ use crate::tokenizer::Tokenizer;
 
 const GROUP: usize = 32;
 
+/// The dimensions of a synthetic model (the FFN is 4 × `dim`, the head is tied).
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    pub layers: usize,
+    pub dim: usize,
+    pub heads: usize,
+    /// At least 256 (the byte tokens).
+    pub vocab: usize,
+    pub ctx: usize,
+}
+
 /// GPT-2 124M's shapes with `layers` layers (12 for the real thing).
 pub fn gpt2_124m_shapes(layers: usize, bar: &ProgressBar) -> ModelWeights {
-    let (d, heads, vocab, ctx) = (768usize, 12usize, 50257usize, 1024usize);
+    synthetic(Shape { layers, dim: 768, heads: 12, vocab: 50257, ctx: 1024 }, bar)
+}
+
+/// A model of any shape with seeded random weights (the same seed for every shape).
+pub fn synthetic(shape: Shape, bar: &ProgressBar) -> ModelWeights {
+    let Shape { layers, dim: d, heads, vocab, ctx } = shape;
     let config = ModelConfig {
         num_layers: layers as u32,
         embed_dim: d as u32,

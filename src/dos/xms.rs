@@ -39,8 +39,8 @@ pub struct Free {
 pub struct Block {
     handle: u16,
     pub kb: u32,
-    /// Linear address of the first byte.
-    pub linear: u32,
+    /// Physical address of the first byte (the driver's lock answer).
+    pub physical: u32,
 }
 
 const MAX_HANDLES: usize = 16;
@@ -131,24 +131,8 @@ pub fn alloc(kb: u32) -> Result<Block, XmsError> {
         release(handle);
         return Err(e);
     }
-    let linear = ((lock.edx & 0xFFFF) << 16) | (lock.ebx & 0xFFFF);
-    Ok(Block { handle, kb, linear })
-}
-
-impl Block {
-    /// Writes `pattern(i)` to every 32-bit word `i` of the block, then reads them all
-    /// back: the number of words that differ (a test of the platform's flat addressing).
-    pub fn pattern_errors(&mut self, pattern: impl Fn(u32) -> u32) -> u32 {
-        let words = self.kb * 256;
-        let p = super::flat::pointer(self.linear) as *mut u32;
-        for i in 0..words {
-            // SAFETY: word i < kb·256 lies inside this locked block, which we own until
-            // `free`; volatile so every word really goes to memory and comes back.
-            unsafe { core::ptr::write_volatile(p.add(i as usize), pattern(i)) }
-        }
-        // SAFETY: as above.
-        (0..words).filter(|&i| unsafe { core::ptr::read_volatile(p.add(i as usize)) } != pattern(i)).count() as u32
-    }
+    let physical = ((lock.edx & 0xFFFF) << 16) | (lock.ebx & 0xFFFF);
+    Ok(Block { handle, kb, physical })
 }
 
 /// Unlocks and frees a block.

@@ -55,9 +55,12 @@ pub struct Resident {
 
 impl Resident {
     /// Bytes every weight takes in memory: the section lengths (record headers and
-    /// padding included) bound what the reader allocates for them.
+    /// padding included) bound what the reader allocates for them; and the table of
+    /// layers itself.
     pub fn bytes(h: &Header) -> u64 {
-        h.sections().filter(|(id, _)| *id != SectionId::Tokenizer).map(|(_, s)| s.length as u64).sum()
+        let sections: u64 =
+            h.sections().filter(|(id, _)| *id != SectionId::Tokenizer).map(|(_, s)| s.length as u64).sum();
+        sections + h.config.num_layers as u64 * core::mem::size_of::<LayerWeights>() as u64
     }
 }
 

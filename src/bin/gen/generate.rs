@@ -88,13 +88,13 @@ pub fn run<'a>(o: &Options<'a>, scratch_name: &'a mut ScratchName) -> Result<(),
         );
     }
     if heap::take_warning() {
-        let t = heap::tracker();
+        let t = heap::usage();
         let _ = write!(
             console::stderr(),
             "GEN: warning: {} KB in use, over {} % of the {} KB budget\r\n",
-            t.in_use() / 1024,
-            t.warn_permille() / 10,
-            t.budget() / 1024
+            t.in_use / 1024,
+            t.warn_permille / 10,
+            t.budget / 1024
         );
     }
     let ids = session.tokenizer.encode_to_vec(&prompt);
@@ -208,7 +208,7 @@ fn plan_and_print<'a>(
 }
 
 fn in_use() -> u32 {
-    heap::tracker().in_use()
+    heap::usage().in_use
 }
 
 /// DOS under a running session: heap tags per stage, progress and Ctrl-C between
@@ -438,23 +438,31 @@ fn print_timeline(t: &gpt2dos::model::Timeline) {
 }
 
 fn print_usage(streamed: u64, pool: Option<gpt2dos::mem::PoolStats>, plan: &MemoryPlan) {
-    let t = heap::tracker();
+    let t = heap::usage();
     let mut out = console::stdout();
     let _ = write!(
         out,
         "memory: peak {} KB, in use {} KB, limit {} KB, {} allocations, fragmentation {}.{}%\r\n\
          memory: plan {} KB {} peak {} KB\r\n\
          memory: streamed {} KB of layers from disk\r\n",
-        t.peak() / 1024,
-        t.in_use() / 1024,
-        t.limit() / 1024,
-        t.grants(),
+        t.peak / 1024,
+        t.in_use / 1024,
+        t.limit / 1024,
+        t.grants,
         heap::fragmentation_permille() / 10,
         heap::fragmentation_permille() % 10,
         plan.total().div_ceil(1024),
-        if plan.total() >= t.peak() as u64 { ">=" } else { "< (plan too low)" },
-        t.peak() / 1024,
+        if plan.total() >= t.peak as u64 { ">=" } else { "< (plan too low)" },
+        t.peak / 1024,
         streamed / 1024
+    );
+    let a = heap::accounting();
+    let _ = write!(
+        out,
+        "memory: accounting: {} record slots, {} KB of grown tables, {} bytes the free list could not take back\r\n",
+        a.record_slots,
+        a.table_bytes.div_ceil(1024),
+        a.lost_bytes
     );
     for p in heap::pools() {
         let _ = write!(
@@ -479,7 +487,7 @@ fn print_usage(streamed: u64, pool: Option<gpt2dos::mem::PoolStats>, plan: &Memo
             s.peak_cached_bytes / 1024
         );
     }
-    for r in t.top::<10>().iter() {
+    for r in heap::top::<10>().iter() {
         let _ = write!(out, "  {:>8} bytes  {:<20} {}:{}\r\n", r.bytes, r.tag, r.site.file(), r.site.line());
     }
 }

@@ -1,36 +1,36 @@
-//! `GEN /SELFTEST`: allocate XMS, write and verify a pattern through flat pointers.
+//! `GEN /SELFTEST`: allocate 4 MB of extended memory, write and verify a pattern through flat pointers.
 use core::fmt::Write as _;
-use gpt2dos::dos::{console, timer, xms};
+use gpt2dos::dos::{console, extmem, timer};
 use gpt2dos::Error;
 
-/// At least 4 MB, or all there is.
+/// 4 MB, or all there is (whole pages).
 const WANT_KB: u32 = 4096;
 
 #[inline(never)] // not on the stack under generation (64 KB)
 pub fn run() -> Result<(), Error<'static>> {
     let mut out = console::stdout();
-    if xms::driver().is_none() {
+    let Some(source) = extmem::source() else {
         let _ = write!(out, "SELFTEST: no XMS driver, skipped\r\n");
         return Ok(());
-    }
-    let before = xms::query_free();
-    let kb = WANT_KB.min(before.largest_kb);
+    };
+    let before = extmem::query_free();
+    let kb = WANT_KB.min(before.largest_kb) & !3;
     if kb == 0 {
         let _ = write!(out, "SELFTEST: no free XMS, skipped\r\n");
         return Ok(());
     }
-    let mut block = xms::alloc(kb).map_err(|e| Error::OutOfMemory(e.message()))?;
+    let mut block = extmem::alloc(kb).map_err(|e| Error::OutOfMemory(e.0))?;
     let start = timer::ticks();
     let errors = block.pattern_errors(pattern);
     let ms = timer::ticks_to_ms(timer::since(start));
     let linear = block.linear;
-    xms::free(block);
-    let after = xms::query_free();
+    extmem::free(block);
+    let after = extmem::query_free();
     let _ = write!(
         out,
-        "SELFTEST: {} KB XMS at linear {:#010x}: {} errors, {} ms\r\n\
-         SELFTEST: free XMS {} KB before, {} KB after\r\n",
-        kb, linear, errors, ms, before.total_kb, after.total_kb
+        "SELFTEST: {} KB {} at linear {:#010x}: {} errors, {} ms\r\n\
+         SELFTEST: free extended memory {} KB before, {} KB after\r\n",
+        kb, source, linear, errors, ms, before.total_kb, after.total_kb
     );
     if errors != 0 || before.total_kb != after.total_kb {
         return Err(Error::Internal("SELFTEST failed"));

@@ -93,6 +93,24 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Write a model of any shape with random weights (FFN 4 x dim, tied head, byte
+    /// tokenizer), for tests of deep or wide models
+    Synth {
+        /// Output model file
+        #[arg(short, long)]
+        output: PathBuf,
+        #[arg(long, default_value_t = 12)]
+        layers: usize,
+        #[arg(long, default_value_t = 768)]
+        dim: usize,
+        #[arg(long, default_value_t = 12)]
+        heads: usize,
+        /// At least 256 (the byte tokens)
+        #[arg(long, default_value_t = 50257)]
+        vocab: usize,
+        #[arg(long, default_value_t = 1024)]
+        ctx: usize,
+    },
     /// Compare the integer engine with the float reference over a text
     Eval {
         /// GPT2BSCM model file
@@ -202,7 +220,12 @@ fn run(command: &Command) -> Result<(), gpt2dos::Error<'_>> {
                 kv: *kv,
             })
         }
-        Command::Synth124m { output } => synth_cmd::run(output),
+        Command::Synth124m { output } => synth_cmd::run(output, None),
+        Command::Synth { output, layers, dim, heads, vocab, ctx } => {
+            let shape =
+                gpt2dos::convert::synth::Shape { layers: *layers, dim: *dim, heads: *heads, vocab: *vocab, ctx: *ctx };
+            synth_cmd::run(output, Some(shape))
+        }
         Command::Eval { file, text, hf, max_tokens } => eval_cmd::run(file, text, hf.as_deref(), *max_tokens),
     }
 }
