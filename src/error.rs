@@ -120,6 +120,8 @@ pub fn io_cause(kind: ErrorKind) -> &'static str {
         ErrorKind::PermissionDenied => "access denied",
         ErrorKind::WriteZero => "disk full",
         ErrorKind::InvalidInput => "bad file name or position",
+        // Read back short: what was written is not there (a full disk can do that).
+        ErrorKind::InvalidData => "written data missing (disk full?)",
         ErrorKind::OutOfMemory => "too many open files",
         ErrorKind::Interrupted => "interrupted",
         _ => "I/O error",

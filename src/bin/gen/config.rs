@@ -32,6 +32,8 @@ pub fn read<'a>(buf: &'a mut [u8; LIMIT]) -> Result<&'a [u8], Error<'a>> {
         }
     }
     let text = &mut buf[..n];
+    // DOS editors may end a file with Ctrl-Z.
+    text.iter_mut().filter(|b| **b == 0x1A).for_each(|b| *b = b' ');
     for line in text.split_mut(|&b| b == b'\n') {
         if line.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b';') {
             line.fill(b' ');
