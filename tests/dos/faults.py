@@ -330,7 +330,7 @@ def disk_cases():
     """S: is a 360 KB floppy, filled up to leave the KV scratch file (256 KB) and then /O
     too little room; R: is read-only (a CD-ROM drive)."""
     (FDIR / "FILL1.BIN").write_bytes(b"\xF6" * (250 << 10))
-    (FDIR / "FILL2.BIN").write_bytes(b"\xF6" * (103 << 10))
+    (FDIR / "FILL2.BIN").write_bytes(b"\xF6" * (104 << 10))
     kv = 'GEN.EXE /M:D:\\DEFAULT.BIN /P:"It was" /N:5 /T:0 /CTX:256 /MEM:400 /STATS'
     small = "GEN.EXE /M:U:\\SMALL.BIN /P:hi /T:0"
 
@@ -342,7 +342,7 @@ def disk_cases():
         step("fill S: to 104 KB free", "COPY U:\\F\\FILL1.BIN S:\\"),
         step("TEMP on the full drive", "SET TEMP=S:\\"),
         Case("disks", "KV scratch file on a full drive", kv, 2, check=says(r"KV cache scratch file S:")),
-        step("fill S: to 1 KB free", "COPY U:\\F\\FILL2.BIN S:\\"),
+        step("fill S: up", "COPY U:\\F\\FILL2.BIN S:\\"),
         Case("disks", "/O on a full drive", f"{small} /N:2000 /O:S:\\BIG.TXT /STATS", 2,
              check=says(r"S:.BIG.TXT: disk full")),
         step("TEMP on the read-only drive", "SET TEMP=R:\\"),
@@ -476,6 +476,7 @@ def judge(results):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--full", action="store_true", help="every case (else a representative subset)")
+    ap.add_argument("--only", help="run only the boots whose name starts with this")
     a = ap.parse_args()
     FDIR.mkdir(parents=True, exist_ok=True)
     subprocess.run(["cargo", "build", "--quiet", "--release", "--bin", "gpt2bscm"], cwd=ROOT, check=True)
@@ -516,6 +517,8 @@ def main():
 
     families, bad = {}, []
     for name, cases, opts, mounts in boots:
+        if a.only and not name.startswith(a.only):
+            continue
         start = time.time()
         judged = judge(run_boot(name, cases, opts, mounts))
         print(f"boot {name}: {len(cases)} cases in {time.time() - start:.0f} s", file=sys.stderr)
