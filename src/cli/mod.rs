@@ -1,5 +1,5 @@
-//! GEN.EXE's command line (DESIGN.md §7): `/X:value` and `-x value` forms, quoted values,
-//! case-insensitive names. Pure parsing, so it is tested on the host.
+//! GEN.EXE's command line: `/X:value` and `-x value` forms, quoted values, case-insensitive
+//! names, a range per number (docs/USAGE.md). Pure parsing, so it is tested on the host.
 mod number;
 mod words;
 
