@@ -164,6 +164,12 @@ def corruptions(good):
 def corruption_cases(full):
     good = (DATA / "TINY.BIN").read_bytes()
     cases = []
+    # Well-formed files no run can use: refused at open, the field named.
+    for name, ctx, vocab, needle in [("CTX1.BIN", 1, 256, "n_ctx = 1"), ("VOCAB.BIN", 16, 200, "tokenizer")]:
+        subprocess.run([str(HOST), "synth", "-o", str(FDIR / name), "--layers", "1", "--dim", "64", "--heads", "2",
+                        "--vocab", str(vocab), "--ctx", str(ctx)], check=True, capture_output=True)
+        cases.append(Case("corruptions", f"{name}: cannot run", f"GEN.EXE /M:U:\\F\\{name} /P:hi /STATS", 3,
+                          check=lambda out, err, n=needle: None if n in err else f"stderr lacks {n!r}"))
     for i, (label, b) in enumerate(corruptions(good)):
         name = f"C{i:03d}.BIN"
         path = FDIR / name
