@@ -212,7 +212,19 @@ fn models_that_cannot_run_are_refused_at_open_with_the_field_named() {
     // token, and a tokenizer (256 byte tokens) with ids past a vocabulary of 200.
     for (name, ctx, vocab, needle) in [("ctx1.bin", "1", "256", "n_ctx = 1"), ("vocab.bin", "16", "200", "tokenizer")] {
         let o = gpt2bscm(&[
-            "synth", "-o", &s.arg(name), "--layers", "1", "--dim", "64", "--heads", "2", "--vocab", vocab, "--ctx", ctx,
+            "synth",
+            "-o",
+            &s.arg(name),
+            "--layers",
+            "1",
+            "--dim",
+            "64",
+            "--heads",
+            "2",
+            "--vocab",
+            vocab,
+            "--ctx",
+            ctx,
         ]);
         assert!(o.status.success(), "{}", stderr(&o));
         let o = gpt2bscm(&["generate", &s.arg(name), "-p", "hi", "-n", "2"]);
