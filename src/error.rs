@@ -4,7 +4,7 @@
 //! holds an exit code number.
 use core::fmt;
 
-use crate::cli::UsageError;
+use crate::cli::{Name, UsageError};
 use crate::format::FormatError;
 use crate::model::ModelError;
 use embedded_io::ErrorKind;
@@ -125,22 +125,6 @@ pub fn io_cause(kind: ErrorKind) -> &'static str {
         ErrorKind::OutOfMemory => "too many open files",
         ErrorKind::Interrupted => "interrupted",
         _ => "I/O error",
-    }
-}
-
-/// A file name from the command line, printed as text (CP437 bytes that are not UTF-8
-/// print as their characters).
-pub struct Name<'a>(pub &'a [u8]);
-
-impl fmt::Display for Name<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match core::str::from_utf8(self.0) {
-            Ok(s) => f.write_str(s),
-            Err(_) => self.0.iter().try_for_each(|&b| {
-                use fmt::Write as _;
-                f.write_char(crate::tokenizer::cp437::cp437_to_char(b))
-            }),
-        }
     }
 }
 

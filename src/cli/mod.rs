@@ -6,6 +6,22 @@ mod words;
 pub use number::{parse_milli, parse_u32};
 use words::Words;
 
+/// A file name from the command line, printed as text (CP437 bytes that are not UTF-8
+/// print as their characters).
+pub struct Name<'a>(pub &'a [u8]);
+
+impl core::fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match core::str::from_utf8(self.0) {
+            Ok(s) => f.write_str(s),
+            Err(_) => self.0.iter().try_for_each(|&b| {
+                use core::fmt::Write as _;
+                f.write_char(crate::tokenizer::cp437::cp437_to_char(b))
+            }),
+        }
+    }
+}
+
 /// Everything the command line can say. Byte strings borrow from the command tail.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Options<'a> {
@@ -107,10 +123,10 @@ impl<'a> UsageError<'a> {
 impl core::fmt::Display for UsageError<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(self.message())?;
-        let subject = crate::error::Name(self.subject());
+        let subject = Name(self.subject());
         match *self {
             UsageError::OutOfRange { range, .. } => write!(f, ": {subject} (allowed: {range})"),
-            UsageError::Conflict(_, b) => write!(f, ": {subject} and {}", crate::error::Name(b)),
+            UsageError::Conflict(_, b) => write!(f, ": {subject} and {}", Name(b)),
             UsageError::ContextTooLarge { asked, n_ctx } => write!(f, ": {asked} tokens, the model has {n_ctx}"),
             UsageError::ConfigTooLarge { limit } => write!(f, ": more than {limit} bytes"),
             _ if self.subject().is_empty() => Ok(()),

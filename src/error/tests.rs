@@ -1,5 +1,5 @@
 use super::*;
-use crate::cli::{parse, parse_with_defaults};
+use crate::cli::{parse, parse_with_defaults, Name};
 use crate::format::SectionId;
 use crate::mem::PoolError;
 use alloc::string::ToString;

@@ -11,9 +11,11 @@ extern crate alloc;
 mod config;
 mod crc_file;
 mod generate;
+mod hooks;
 mod info;
 mod progress;
 mod selftest;
+mod stats;
 mod usage;
 
 use core::fmt::Write as _;
