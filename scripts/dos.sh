@@ -15,11 +15,13 @@
 #   --keep DIR      copy the run's files (OUT<n>.TXT, EL<n>.TXT, any other T:\*.TXT) to DIR
 #   --quiet         do not print the commands' output
 #   --mount X=DIR   mount another host folder as drive X:
+#   --dpmi          first load the DPMI host build/tools/CWSDPMI.EXE resident (`-p`, from
+#                   drive Y:) as command 0 (OUT0/EL0); DOSBox runs it in real mode (XMS or raw)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/setup.sh" --quiet
 
-mem=32; xms=true; cycles=max; timeout_s=300; keep=""; quiet=0; mounts=(); cmds=()
+mem=32; xms=true; cycles=max; timeout_s=300; keep=""; quiet=0; mounts=(); cmds=(); dpmi=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --mem) mem="$2"; shift 2 ;;
@@ -29,13 +31,18 @@ while [ $# -gt 0 ]; do
         --keep) keep="$2"; shift 2 ;;
         --quiet) quiet=1; shift ;;
         --mount) mounts+=("$2"); shift 2 ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        --dpmi) dpmi=1; shift ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
         --*) echo "dos.sh: unknown option $1" >&2; exit 2 ;;
         *) cmds+=("$1"); shift ;;
     esac
 done
 [ ${#cmds[@]} -gt 0 ] || { echo "dos.sh: no command line given" >&2; exit 2; }
 [ -f "$root/build/GEN.EXE" ] || { echo "dos.sh: build/GEN.EXE missing (run scripts/build-dos.sh)" >&2; exit 2; }
+if [ $dpmi = 1 ] && [ ! -f "$root/build/tools/CWSDPMI.EXE" ]; then
+    echo "dos.sh: --dpmi needs a DPMI host at build/tools/CWSDPMI.EXE (no package ships one)" >&2
+    exit 2
+fi
 mkdir -p "$root/models"
 
 tmp=$(mktemp -d /tmp/dosrun.XXXXXX)
@@ -48,8 +55,9 @@ sed -e "s|@MEMSIZE@|$mem|" -e "s|@XMS@|$xms|" -e "s|@CYCLES@|$cycles|" -e "s|@TM
     echo "mount t \"$tmp\""
     for m in "${mounts[@]}"; do echo "mount ${m%%=*} \"${m#*=}\""; done
     echo "c:"
-    n=0
-    for c in "${cmds[@]}"; do
+    n=0; all=("${cmds[@]}")
+    if [ $dpmi = 1 ]; then echo "mount y \"$root/build/tools\""; all=("Y:\\CWSDPMI.EXE -p" "${all[@]}"); n=-1; fi
+    for c in "${all[@]}"; do
         n=$((n + 1))
         echo "$c > T:\\OUT$n.TXT"
         # "if errorlevel N" means ">= N": test from the top and jump to the first that
@@ -93,5 +101,8 @@ for i in $(seq 1 ${#cmds[@]}); do
     [ $quiet = 1 ] || { [ -f "$out" ] && cat "$out"; }
     code=$(tr -dc '0-9' < "$el")
 done
+if [ $dpmi = 1 ] && [ "$(tr -dc '0-9' < "$tmp/EL0.TXT")" != 0 ]; then
+    echo "dos.sh: the DPMI host did not load: $(tr -d '\r' < "$tmp/OUT0.TXT" | head -3)" >&2
+fi
 if [ -n "$keep" ]; then mkdir -p "$keep"; cp "$tmp"/*.TXT "$keep"/ 2>/dev/null || true; fi
 exit "$code"
