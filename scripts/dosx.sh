@@ -11,7 +11,8 @@
 # disk is in memory: each folder's files are copied in when it boots, and new or changed
 # files are copied back to the host folder when the commands end (not after a trap).
 # All commands run in ONE boot (about 3 s, and GEN runs 3-4x slower than in DOSBox).
-# Each command's stdout is printed (after the boot ends), byte for byte: it is taken from
+# Each command runs with GENERR=T:\ERR<n>.TXT, where GEN copies its error lines (as in
+# dos.sh). Each command's stdout is printed (after the boot ends), byte for byte: it is taken from
 # the console stream, cut at marker lines the batch echoes around each command, because
 # this build often traps when a program whose stdout is redirected to a file exits (so
 # avoid `GEN ... > file` here; GEN's /O: is fine). A boot that trapped in the wasm is
@@ -83,6 +84,7 @@ sed -e "s|@MEMSIZE@|$mem|" -e "s|@XMS@|$xms|" -e "s|@CYCLES@|$cycles|" -e "s|@CP
 # called batch file that turns ECHO on does not echo them.
 batch_cmd() {
     echo "@echo ##DOSX $1 BEGIN"
+    echo "@SET GENERR=T:\\ERR$1.TXT"
     echo "@$2"
     echo "@set DOSXEL=0"
     for e in $(seq 1 255); do echo "@if errorlevel $e set DOSXEL=$e"; done

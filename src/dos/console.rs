@@ -20,6 +20,20 @@ pub fn stderr() -> Console {
     Console { handle: borrowed(2), also_to_generr: true }
 }
 
+/// Stderr for progress lines: not copied to %GENERR% (they are not errors).
+pub fn status() -> Console {
+    Console { handle: borrowed(2), also_to_generr: false }
+}
+
+/// Whether stdout is a character device (the screen), not redirected to a file
+/// (INT 21h AX=4400h: DX bit 7 is set for a device).
+pub fn stdout_is_device() -> bool {
+    let mut r = super::regs::Regs::ax(0x4400);
+    r.ebx = 1;
+    super::regs::int21(&mut r);
+    !r.carry() && r.edx & 0x80 != 0
+}
+
 impl Console {
     pub fn bytes(&mut self, b: &[u8]) {
         let _ = self.handle.write_all(b);

@@ -5,17 +5,25 @@
 //! Regions are added by `init`; the allocator deals in linear addresses and hands out
 //! flat pointers (the 4 GB data segment reaches all of them).
 use super::flat;
-use crate::mem::{FreeList, Record, TrackError, Tracker};
+use crate::mem::FreeListError;
+use crate::mem::{FreeList, Range, Record, TrackError, Tracker};
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
+use core::mem::{align_of, size_of};
 use core::panic::Location;
 
-/// Live blocks the tracker can hold (each record costs 20 bytes of the 64 KB segment).
+/// Live blocks the tracker holds in the program's data (20 bytes each); past that, both
+/// accounting tables move into heap memory twice their size (`grow_tables`).
 pub const RECORDS: usize = 256;
 
 struct State {
     free: FreeList<64>,
     tracker: Tracker<RECORDS>,
+    /// Bytes the grown accounting tables take from the pools (not counted against the
+    /// budget, which is the program's; shown by `/STATS`).
+    table_bytes: u32,
+    /// Freed bytes the free list could not take back (0 unless even growing failed).
+    lost_bytes: u32,
     tag: &'static str,
     site: &'static Location<'static>,
     /// The request that failed last (for the out-of-memory message).
@@ -53,6 +61,8 @@ static HEAP: DosHeap = DosHeap {
     state: UnsafeCell::new(State {
         free: FreeList::new(),
         tracker: Tracker::new(0),
+        table_bytes: 0,
+        lost_bytes: 0,
         tag: "untagged",
         site: Location::caller(),
         failed: None,
@@ -104,6 +114,19 @@ pub fn usage() -> Usage {
     })
 }
 
+/// The accounting tables: record slots now, the bytes grown tables take from the pools,
+/// and freed bytes the free list could not take back (0 unless even growing failed).
+#[derive(Clone, Copy, Debug)]
+pub struct Accounting {
+    pub record_slots: usize,
+    pub table_bytes: u32,
+    pub lost_bytes: u32,
+}
+
+pub fn accounting() -> Accounting {
+    with(|s| Accounting { record_slots: s.tracker.capacity(), table_bytes: s.table_bytes, lost_bytes: s.lost_bytes })
+}
+
 /// The `M` largest live blocks, largest first.
 pub fn top<const M: usize>() -> heapless::Vec<Record, M> {
     with(|s| s.tracker.top::<M>())
@@ -130,7 +153,11 @@ unsafe impl GlobalAlloc for DosHeap {
 
 fn alloc_in(s: &mut State, layout: Layout) -> *mut u8 {
     let Ok(len) = u32::try_from(layout.size()) else { return core::ptr::null_mut() };
-    let Ok(linear) = s.free.alloc(len, layout.align() as u32) else {
+    let mut carved = s.free.alloc(len, layout.align() as u32);
+    if carved == Err(FreeListError::TableFull) && grow_tables(s) {
+        carved = s.free.alloc(len, layout.align() as u32);
+    }
+    let Ok(linear) = carved else {
         s.failed = Some(TrackError::OverBudget {
             tag: s.tag,
             bytes: len,
@@ -139,8 +166,14 @@ fn alloc_in(s: &mut State, layout: Layout) -> *mut u8 {
         });
         return core::ptr::null_mut();
     };
-    if let Err(e) = s.tracker.record(linear, s.tag, len, s.site) {
-        let _ = s.free.free_range(linear, len);
+    let mut recorded = s.tracker.record(linear, s.tag, len, s.site);
+    if let Err(TrackError::TableFull { .. }) = recorded {
+        if grow_tables(s) {
+            recorded = s.tracker.record(linear, s.tag, len, s.site);
+        }
+    }
+    if let Err(e) = recorded {
+        free_range(s, linear, len);
         s.failed = Some(e);
         return core::ptr::null_mut();
     }
@@ -157,7 +190,62 @@ fn dealloc_in(s: &mut State, ptr: *mut u8, layout: Layout) {
     if let Some(p) = s.pools.iter_mut().find(|p| p.holds(linear)) {
         p.in_use -= layout.size() as u32;
     }
-    let _ = s.free.free_range(linear, layout.size() as u32);
+    free_range(s, linear, layout.size() as u32);
+}
+
+/// Gives a range back to the free list, growing its table when full; what still cannot
+/// be taken back is counted (`lost_bytes`, in `/STATS`), never dropped silently.
+fn free_range(s: &mut State, linear: u32, len: u32) {
+    if s.free.free_range(linear, len).is_ok() {
+        return;
+    }
+    if !(grow_tables(s) && s.free.free_range(linear, len).is_ok()) {
+        s.lost_bytes += len;
+    }
+}
+
+/// Moves both accounting tables into heap memory with twice the record slots (and as
+/// many range slots, plus the pools': there is at most one free range between two live
+/// blocks). False when the pools have no room for them.
+fn grow_tables(s: &mut State) -> bool {
+    let records = s.tracker.capacity() * 2;
+    let ranges = records + 8;
+    let record_bytes = (records * size_of::<Record>()) as u32;
+    let range_bytes = (ranges * size_of::<Range>()) as u32;
+    let Ok(at) = s.free.alloc(record_bytes + range_bytes, align_of::<Record>().max(align_of::<Range>()) as u32) else {
+        return false;
+    };
+    let blank = Record { id: 0, tag: "", bytes: 0, site: Location::caller() };
+    let new_ranges = table_at(at + record_bytes, ranges, Range { start: 0, len: 0 });
+    let new_records = table_at(at, records, blank);
+    // Ranges first: freeing the old tables below needs the room.
+    let old_ranges = s.free.grow(new_ranges).ok().flatten().map(|t| (flat::linear(t.as_mut_ptr().cast()), t.len()));
+    let old_records =
+        s.tracker.grow(new_records).ok().flatten().map(|t| (flat::linear(t.as_mut_ptr().cast()), t.len()));
+    s.table_bytes += record_bytes + range_bytes;
+    // The old tables were carved together, records first.
+    if let (Some((records_at, n)), Some((_, m))) = (old_records, old_ranges) {
+        let bytes = (n * size_of::<Record>() + m * size_of::<Range>()) as u32;
+        s.table_bytes -= bytes;
+        free_range(s, records_at, bytes);
+    }
+    true
+}
+
+/// A table of `n` entries, each `blank`, in the pool memory at `linear` that `grow_tables`
+/// just carved for it.
+fn table_at<T: Copy>(linear: u32, n: usize, blank: T) -> &'static mut [T] {
+    let p = flat::pointer(linear).cast::<T>();
+    // SAFETY: [linear, linear + n·size_of::<T>()) was carved from the heap's free list
+    // for this table alone, aligned for T; it stays allocated until a larger table
+    // replaces this one and it is freed (after the last use of this slice). Every entry
+    // is written before the slice is made, so the slice holds initialised values.
+    unsafe {
+        for i in 0..n {
+            p.add(i).write(blank);
+        }
+        core::slice::from_raw_parts_mut(p, n)
+    }
 }
 
 /// Where the heap's memory came from.

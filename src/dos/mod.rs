@@ -33,16 +33,17 @@ pub use handle::Handle;
 
 use core::fmt::Write as _;
 
-/// ERRORLEVELs (DESIGN.md §7).
+/// ERRORLEVELs for the platform's own exits, from the one error type's `ExitCode`.
 pub mod exit_code {
-    pub const OK: u8 = 0;
-    pub const USAGE: u8 = 1;
-    pub const IO: u8 = 2;
-    pub const BAD_MODEL: u8 = 3;
-    pub const OUT_OF_MEMORY: u8 = 4;
-    pub const UNSUPPORTED: u8 = 5;
-    pub const INTERRUPTED: u8 = 6;
-    pub const INTERNAL: u8 = 7;
+    use crate::ExitCode;
+    pub const OK: u8 = ExitCode::Ok.code();
+    pub const USAGE: u8 = ExitCode::Usage.code();
+    pub const IO: u8 = ExitCode::Io.code();
+    pub const BAD_MODEL: u8 = ExitCode::BadModel.code();
+    pub const OUT_OF_MEMORY: u8 = ExitCode::OutOfMemory.code();
+    pub const UNSUPPORTED: u8 = ExitCode::Unsupported.code();
+    pub const INTERRUPTED: u8 = ExitCode::Interrupted.code();
+    pub const INTERNAL: u8 = ExitCode::Internal.code();
 }
 
 extern "C" {
@@ -144,8 +145,8 @@ fn panic(_info: &core::panic::PanicInfo) -> ! {
         Some(crate::mem::TrackError::TableFull { tag, bytes }) => {
             let _ = writeln!(
                 console::stderr(),
-                "GEN: out of memory: the accounting table is full ({} live blocks); {tag} asked for {bytes} bytes\r",
-                heap::RECORDS
+                "GEN: out of memory: the accounting table is full ({} live blocks) and no room to grow it; {tag} asked for {bytes} bytes\r",
+                heap::accounting().record_slots
             );
             exit(exit_code::OUT_OF_MEMORY)
         }

@@ -31,6 +31,11 @@ pub struct ActQ {
 }
 
 impl ActQ {
+    /// Heap bytes `new(len, group)` allocates: an i32 per value, a u16 per group.
+    pub const fn bytes(len: usize, group: usize) -> usize {
+        4 * len + 2 * (len / if group == 0 { 1 } else { group })
+    }
+
     /// A zero row of `len` values quantized per `group`.
     pub fn new(len: usize, group: usize) -> Result<ActQ, MathError> {
         check_group(len, group)?;

@@ -28,25 +28,43 @@ pub struct RunState {
     /// (vocab,) Q16.16.
     pub logits: Vec<i32>,
     /// When set, the forward pass marks the memory in use after each op.
-    pub timeline: Option<super::timeline::Timeline>,
+    /// (Boxed: `/STATS` alone uses it, and GEN's stack is small.)
+    pub timeline: Option<alloc::boxed::Box<super::timeline::Timeline>>,
+}
+
+/// The lengths of RunState's buffers for a model and context: the i32 (and u32) ones
+/// in field order, and (length, group) of the quantized ones. `new` allocates from it and
+/// `bytes` sums it, so the plan's figure is what is allocated.
+struct Sizes {
+    words: [usize; 9],
+    quantized: [(usize, usize); 3],
+}
+
+impl Sizes {
+    fn of(c: &ModelConfig, ctx: usize) -> Sizes {
+        let (d, f, v, g) = (c.embed_dim as usize, c.ffn_dim as usize, c.vocab_size as usize, c.group_size as usize);
+        let head = d / (c.num_heads as usize).max(1);
+        Sizes { words: [d, d, 3 * d, d, d, f, ctx, ctx, v], quantized: [(d, g), (f, g), (d, head)] }
+    }
 }
 
 impl RunState {
     pub fn new(c: &ModelConfig, ctx: usize) -> Result<RunState, MathError> {
-        let (d, f, g) = (c.embed_dim as usize, c.ffn_dim as usize, c.group_size as usize);
+        let Sizes { words: [x, xn, qkv, att, delta, hidden, scores, probs, logits], quantized: [xq, hq, qq] } =
+            Sizes::of(c, ctx);
         Ok(RunState {
-            x: vec![0; d],
-            xn: vec![0; d],
-            qkv: vec![0; 3 * d],
-            att: vec![0; d],
-            delta: vec![0; d],
-            hidden: vec![0; f],
-            scores: vec![0; ctx],
-            probs: vec![0; ctx],
-            xq: ActQ::new(d, g)?,
-            hq: ActQ::new(f, g)?,
-            qq: ActQ::new(d, d / c.num_heads as usize)?,
-            logits: vec![0; c.vocab_size as usize],
+            x: vec![0; x],
+            xn: vec![0; xn],
+            qkv: vec![0; qkv],
+            att: vec![0; att],
+            delta: vec![0; delta],
+            hidden: vec![0; hidden],
+            scores: vec![0; scores],
+            probs: vec![0; probs],
+            xq: ActQ::new(xq.0, xq.1)?,
+            hq: ActQ::new(hq.0, hq.1)?,
+            qq: ActQ::new(qq.0, qq.1)?,
+            logits: vec![0; logits],
             timeline: None,
         })
     }
@@ -60,9 +78,7 @@ impl RunState {
 
     /// Bytes `new` allocates (for the memory plan).
     pub fn bytes(c: &ModelConfig, ctx: usize) -> usize {
-        let (d, f, v) = (c.embed_dim as usize, c.ffn_dim as usize, c.vocab_size as usize);
-        let heads = c.num_heads as usize;
-        let groups = (d + f) / c.group_size.max(1) as usize;
-        4 * (7 * d + f + 2 * ctx + v) + 4 * (d + f + d) + 2 * (groups + heads)
+        let s = Sizes::of(c, ctx);
+        4 * s.words.iter().sum::<usize>() + s.quantized.iter().map(|&(n, g)| ActQ::bytes(n, g)).sum::<usize>()
     }
 }

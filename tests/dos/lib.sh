@@ -7,8 +7,8 @@ pass() { passed=$((passed + 1)); echo "  ok   $1"; }
 fail() { failed=$((failed + 1)); echo "  FAIL $1"; [ -n "${2:-}" ] && echo "       $2"; }
 
 # boot NAME [dos.sh options] -- "cmd1" "cmd2" ...: runs them; results in $run/OUT<n>.TXT
-# and $run/EL<n>.TXT. GENERR makes error lines land in $run/ERR<n>.TXT as well; the
-# runner's own exit code is in $boot_status (124: the boot hit its timeout).
+# and $run/EL<n>.TXT; the runner's GENERR makes error lines land in $run/raw/ERR<n>.TXT,
+# and its own exit code is in $boot_status (124: the boot hit its timeout).
 # RUNNER=dosx runs them in DOSBox-X (scripts/dosx.sh, with its options) instead of DOSBox.
 boot() {
     local name="$1"; shift
@@ -17,19 +17,21 @@ boot() {
     shift
     run="$root/build/test-runs/$name"
     rm -rf "$run"; mkdir -p "$run"
-    local cmds=() n=0
+    local n=0
     for c in "$@"; do
         n=$((n + 1))
-        cmds+=("SET GENERR=T:\\ERR$n.TXT" "$c")
         echo "$c" > "$run/CMD$n.TXT"
     done
     boot_status=0
-    "$root/scripts/${RUNNER:-dos}.sh" --quiet --timeout 240 --keep "$run/raw" --mount "u=$root/build/test-data" \
-        "${opts[@]}" "${cmds[@]}" || boot_status=$?
-    # dos.sh numbers every line; keep the GEN lines (even numbers) as 1..n.
+    "$root/scripts/${RUNNER:-dos}.sh" --quiet --timeout "${BOOT_TIMEOUT:-240}" --keep "$run/raw" \
+        --mount "u=$root/build/test-data" "${opts[@]}" "$@" || boot_status=$?
     for i in $(seq 1 $n); do
-        cp "$run/raw/OUT$((2 * i)).TXT" "$run/OUT$i.TXT" 2>/dev/null || : > "$run/OUT$i.TXT"
-        cp "$run/raw/EL$((2 * i)).TXT" "$run/EL$i.TXT" 2>/dev/null || echo none > "$run/EL$i.TXT"
+        cp "$run/raw/OUT$i.TXT" "$run/OUT$i.TXT" 2>/dev/null || : > "$run/OUT$i.TXT"
+        if [ -f "$run/raw/EL$i.TXT" ]; then
+            tr -d '\r' < "$run/raw/EL$i.TXT" | grep -E '^ *[0-9]+ *$' | tail -1 > "$run/EL$i.TXT"
+        else
+            echo none > "$run/EL$i.TXT"
+        fi
     done
 }
 

@@ -6,6 +6,7 @@ use gpt2dos::dos::{console, conv, cpu, extmem, heap, mode, regs, xms, Handle};
 use gpt2dos::format::ModelReader;
 use gpt2dos::model::plan;
 
+#[inline(never)] // not on the stack under generation (64 KB)
 pub fn print(o: &Options) {
     let mut out = console::stdout();
     let mut r = regs::Regs::ax(0x3000);

@@ -1,29 +1,25 @@
 //! `GEN /SELFTEST`: allocate 4 MB of extended memory, write and verify a pattern through flat pointers.
 use core::fmt::Write as _;
-use gpt2dos::dos::{console, exit_code, extmem, timer};
+use gpt2dos::dos::{console, extmem, timer};
+use gpt2dos::Error;
 
 /// 4 MB, or all there is (whole pages).
 const WANT_KB: u32 = 4096;
 
-pub fn run() -> u8 {
+#[inline(never)] // not on the stack under generation (64 KB)
+pub fn run() -> Result<(), Error<'static>> {
     let mut out = console::stdout();
     let Some(source) = extmem::source() else {
         let _ = write!(out, "SELFTEST: no XMS driver, skipped\r\n");
-        return exit_code::OK;
+        return Ok(());
     };
     let before = extmem::query_free();
     let kb = WANT_KB.min(before.largest_kb) & !3;
     if kb == 0 {
         let _ = write!(out, "SELFTEST: no free XMS, skipped\r\n");
-        return exit_code::OK;
+        return Ok(());
     }
-    let mut block = match extmem::alloc(kb) {
-        Ok(b) => b,
-        Err(e) => {
-            let _ = write!(console::stderr(), "GEN: SELFTEST: {} ({} KB)\r\n", e.0, kb);
-            return exit_code::OUT_OF_MEMORY;
-        }
-    };
+    let mut block = extmem::alloc(kb).map_err(|e| Error::OutOfMemory(e.0))?;
     let start = timer::ticks();
     let errors = block.pattern_errors(pattern);
     let ms = timer::ticks_to_ms(timer::since(start));
@@ -37,11 +33,10 @@ pub fn run() -> u8 {
         kb, source, linear, errors, ms, before.total_kb, after.total_kb
     );
     if errors != 0 || before.total_kb != after.total_kb {
-        let _ = write!(console::stderr(), "GEN: SELFTEST failed\r\n");
-        return exit_code::INTERNAL;
+        return Err(Error::Internal("SELFTEST failed"));
     }
     let _ = write!(out, "SELFTEST: passed\r\n");
-    exit_code::OK
+    Ok(())
 }
 
 /// An address-dependent pattern, so a wrong mapping cannot pass.
