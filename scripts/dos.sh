@@ -24,11 +24,13 @@
 #   --quiet         do not print the commands' output
 #   --mount X=DIR   mount another host folder as drive X: ("X=DIR -t cdrom": read-only;
 #                   "X=FILE.img": a FAT floppy image, e.g. a small one that fills up)
+#   --dpmi          first load the DPMI host build/tools/CWSDPMI.EXE resident (`-p`, from
+#                   drive Y:) as command 0 (OUT0/EL0); DOSBox runs it in real mode (XMS or raw)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/setup.sh" --quiet
 
-mem=32; xms=true; cycles=max; timeout_s=300; keep=""; quiet=0; mounts=(); cmds=()
+mem=32; xms=true; cycles=max; timeout_s=300; keep=""; quiet=0; mounts=(); cmds=(); dpmi=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --mem) mem="$2"; shift 2 ;;
@@ -38,6 +40,7 @@ while [ $# -gt 0 ]; do
         --keep) keep="$2"; shift 2 ;;
         --quiet) quiet=1; shift ;;
         --mount) mounts+=("$2"); shift 2 ;;
+        --dpmi) dpmi=1; shift ;;
         -h|--help) sed -n "2,/^set -euo/p" "$0" | sed "$ d"; exit 0 ;;
         --*) echo "dos.sh: unknown option $1" >&2; exit 2 ;;
         *) cmds+=("$1"); shift ;;
@@ -47,6 +50,10 @@ done
 if [ ! -f "$root/build/GEN.EXE" ]; then
     echo "dos.sh: building GEN.EXE (a fresh machine takes a minute or two)..." >&2
     "$root/scripts/build-dos.sh" >&2
+fi
+if [ $dpmi = 1 ] && [ ! -f "$root/build/tools/CWSDPMI.EXE" ]; then
+    echo "dos.sh: --dpmi needs a DPMI host at build/tools/CWSDPMI.EXE (no package ships one)" >&2
+    exit 2
 fi
 mkdir -p "$root/models"
 
@@ -87,8 +94,9 @@ sed -e "s|@MEMSIZE@|$mem|" -e "s|@XMS@|$xms|" -e "s|@CYCLES@|$cycles|" -e "s|@TM
         else echo "mount ${m%%=*} \"$target\"$extra"; fi
     done
     echo "c:"
-    n=0
-    for c in "${cmds[@]}"; do
+    n=0; all=("${cmds[@]}")
+    if [ $dpmi = 1 ]; then echo "mount y \"$root/build/tools\""; all=("Y:\\CWSDPMI.EXE -p" "${all[@]}"); n=-1; fi
+    for c in "${all[@]}"; do
         n=$((n + 1))
         echo "SET GENERR=T:\\ERR$n.TXT"
         echo "$(to_cp437 "$c") > T:\\OUT$n.TXT"
@@ -127,6 +135,10 @@ if [ -n "$keep" ]; then mkdir -p "$keep"; cp "$tmp"/*.TXT "$keep"/ 2>/dev/null |
 if [ $status = 124 ] || [ $status = 137 ]; then
     echo "dos.sh: DOSBox did not finish within ${timeout_s}s (a hang?): ${cmds[*]}" >&2
     exit 124
+fi
+
+if [ $dpmi = 1 ] && [ "$(tr -d '\r' < "$tmp/EL0.TXT" 2>/dev/null | grep -E '^ *[0-9]+ *$' | tail -1 | tr -dc '0-9')" != 0 ]; then
+    echo "dos.sh: the DPMI host did not load: $(tr -d '\r' < "$tmp/OUT0.TXT" 2>/dev/null | head -3)" >&2
 fi
 
 code=0

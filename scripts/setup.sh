@@ -27,4 +27,12 @@ if [ ! -f target/.fetched ] || [ Cargo.lock -nt target/.fetched ]; then
     cargo fetch --quiet
     mkdir -p target && touch target/.fetched
 fi
+# DOSBox-X in WebAssembly for scripts/dosx.sh: the npm package `emulators`, pinned by
+# scripts/dosx/package-lock.json (node and npm come with the machine).
+dosx=scripts/dosx
+if [ ! -f $dosx/node_modules/.package-lock.json ] || [ $dosx/package-lock.json -nt $dosx/node_modules/.package-lock.json ]; then
+    say "installing the npm package emulators (DOSBox-X) in $dosx"
+    (cd $dosx && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    touch $dosx/node_modules/.package-lock.json
+fi
 say "ready"

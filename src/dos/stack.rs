@@ -1,14 +1,17 @@
-//! The 32-bit stack's guard: 8 KB of a known pattern between .bss and the stack
+//! The 32-bit stack's guard: 20 KB of a known pattern between .bss and the stack
 //! (targets/dos.ld). A stack that grows past its 64 KB overwrites the pattern before it
 //! reaches .bss; every call down to DOS checks the pattern, and a broken one ends the
 //! program as the bug it is (ERRORLEVEL 7), on a fresh stack, through the one exit path.
-//! (No frame of GEN's is near 8 KB, so an overflow cannot step over the guard.)
+//! (GEN's largest frames are the 16 KB read buffers of format/io.rs, so an overflow
+//! cannot step over the guard.)
 use core::arch::global_asm;
 
 const PATTERN: u32 = 0x5AA5_C33C;
+/// 20 KB (targets/dos.ld: PM_STACK_GUARD).
+const GUARD_WORDS: usize = 0x5000 / 4;
 
 extern "C" {
-    static mut _pm_stack_guard: [u32; 2048];
+    static mut _pm_stack_guard: [u32; GUARD_WORDS];
 }
 
 fn guard() -> *mut u32 {
@@ -17,8 +20,8 @@ fn guard() -> *mut u32 {
 
 /// Fills the guard (startup, while the stack is shallow).
 pub fn arm() {
-    for i in 0..2048 {
-        // SAFETY: the guard is 2048 words of our image, used by nothing else.
+    for i in 0..GUARD_WORDS {
+        // SAFETY: the guard is GUARD_WORDS words of our image, used by nothing else.
         unsafe { core::ptr::write_volatile(guard().add(i), PATTERN) }
     }
 }
@@ -28,7 +31,8 @@ pub fn arm() {
 /// has no large uninitialized frames), and the check runs before every DOS call.
 pub fn check() {
     // SAFETY: as `arm`; reads only.
-    let intact = (2032..2048).all(|i| unsafe { core::ptr::read_volatile(guard().add(i)) } == PATTERN);
+    let intact =
+        (GUARD_WORDS - 16..GUARD_WORDS).all(|i| unsafe { core::ptr::read_volatile(guard().add(i)) } == PATTERN);
     if !intact {
         // SAFETY: dos_stack_reset never returns: it abandons the overflowed stack.
         unsafe { dos_stack_reset() }
