@@ -364,8 +364,10 @@ def disk_cases():
 
 def break_cases(full):
     """GENBREAK=k for k = 1, 2, ... up to past the last check: exit 6 at every check, 0 after."""
-    runs = [("streamed", "GEN.EXE /M:U:\\SMALL.BIN /P:\"hello world\" /N:6 /T:0 /MEM:150 /STATS", 60),
-            ("spilled", "GEN.EXE /M:U:\\SMALL.BIN /P:\"hello world\" /N:6 /T:0 /CTX:32 /MEM:100 /STATS", 60)]
+    # Checks: between prompt and generated tokens, and every 64 KB read (the model's
+    # 617 KB per token when it streams): about 45 per run; the range goes past them.
+    runs = [("streamed", "GEN.EXE /M:U:\\SMALL.BIN /P:hi /N:2 /T:0 /MEM:150 /STATS", 80),
+            ("spilled", "GEN.EXE /M:U:\\SMALL.BIN /P:hi /N:2 /T:0 /CTX:32 /MEM:100 /STATS", 80)]
     cases = []
     for name, cmd, checks in runs:
         step = 1 if full else 7

@@ -108,7 +108,10 @@ pub fn run<'a>(o: &Options<'a>, scratch_name: &'a mut ScratchName) -> Result<(),
     }
     let trace = o.stats.then_some(in_use as fn() -> u32);
     hooks.start = timer::ticks();
+    progress::text_on_screen(false);
+    progress::token_started();
     let result = session.generate(&ids, n, trace, &mut hooks);
+    progress::before_text();
     progress::clear();
     let DosHooks { mut cp437, printed, prompt_ticks, gen_start, out_error, ids: generated, .. } = hooks;
     let gen_ticks = timer::since(gen_start);

@@ -60,6 +60,7 @@ impl<'o, 'a> DosHooks<'o, 'a> {
     }
 
     fn print(&mut self, bytes: &[u8]) {
+        progress::before_text();
         self.line.clear();
         self.cp437.push(bytes, &mut self.line);
         console::stdout().bytes(&self.line);
@@ -89,6 +90,7 @@ impl Hooks for DosHooks<'_, '_> {
             self.status.restart();
         }
         self.status.update(format_args!("reading the prompt: {done} of {total} tokens"));
+        progress::token_started();
         interrupted()?;
         if done == total {
             self.prompt_ticks = timer::since(self.start);
@@ -99,6 +101,8 @@ impl Hooks for DosHooks<'_, '_> {
             self.write_out(prompt)?;
             self.gen_start = timer::ticks();
             self.status.restart();
+            progress::text_on_screen(self.to_screen);
+            progress::token_started();
         }
         Ok(())
     }
@@ -112,6 +116,7 @@ impl Hooks for DosHooks<'_, '_> {
         if !self.to_screen {
             self.status.update(format_args!("generated {} of {} tokens", index + 1, self.tokens));
         }
+        progress::token_started();
         interrupted()?;
         Ok(())
     }
