@@ -256,7 +256,6 @@ def command_line_cases():
         f"{s} /P:x /N:+3", f"{s} /P:x /N: 3", f"{s} /P:x /T:-1", f"{s} /P:x /TP:-0.5", f"{s} -p", f"{s} -x 3",
         f"{s} /P:x /CRC", f"{s} /P:x /O", f"{s} /P:x /M", "GEN.EXE /?:x", "GEN.EXE /INFO:1",
         "GEN.EXE /P:" + "x" * 124,  # fills DOS's 127-byte line: may be cut, so refused with a hint
-        f"{s} /P:" + "y" * 90,
     ]
     io = [
         "GEN.EXE /M:U:\\NOPE.BIN /P:x", "GEN.EXE /M:U:\\NODIR\\X.BIN /P:x", "GEN.EXE /M:U:\\ /P:x",
@@ -272,6 +271,7 @@ def command_line_cases():
         f"{s} /P:x /N:2 /S:4294967295", f"{s} /P:x /N:2 /WARN:1", f"{s} /P:x /N:2 /REFUSE:50",
         f"{s} /F:U:\\PROMPT.TXT /N:2", f"{s} /P:x /N:2 /O:T:\\OK.TXT", "GEN.EXE /INFO /M:U:\\NOPE.BIN",
         f"{s} /P:Caf\u00e9 /N:2", f'{s} /P:"a  b" /N:2', f"{s} /P:x /N:2 /IDS /BENCH /STATS",
+        f"{s} /N:1 /P:" + "y" * 90,  # long, but within the 127 bytes
     ]
     cases = [Case("command lines", c, c, 1, leak_line=False) for c in usage]
     cases += [Case("command lines", c, c, 2, leak_line=False) for c in io]
@@ -284,7 +284,7 @@ def config_cases():
     """GEN.CFG files: each in its own folder beside a copy of GEN.EXE."""
     s = "/M:U:\\SMALL.BIN"
     configs = [
-        ("comments only", b"; nothing\r\n;/N:abc\r\n", "/P:x /N:2 /T:0", 0),
+        ("comments only", b"; nothing\r\n;/N:abc\r\n", f"{s} /P:x /N:2 /T:0", 0),
         ("defaults", f"{s} /N:2 /T:0\r\n".encode(), "/P:x", 0),
         ("LF endings", f"{s}\n/N:2\n/T:0\n".encode(), "/P:x", 0),
         ("Ctrl-Z at the end", f"{s} /N:2 /T:0\r\n\x1a".encode(), "/P:x", 0),
