@@ -409,3 +409,46 @@ pub fn exit(code: u8) -> ! {
     // SAFETY: terminates the program; never returns.
     unsafe { asm!("int 0x21", in("eax") 0x4C00u32 | code as u32, options(noreturn)) }
 }
+
+/// DOS blocks from the host (0100h), by segment, with the selector 0101h frees them by.
+static mut DOS_BLOCKS: Vec<(u16, u16), 16> = Vec::new();
+
+fn dos_blocks() -> &'static mut Vec<(u16, u16), 16> {
+    // SAFETY: as `owned`.
+    unsafe { &mut *core::ptr::addr_of_mut!(DOS_BLOCKS) }
+}
+
+/// Allocates `paragraphs` of conventional memory (0100h); the segment, or DOS's error.
+pub fn alloc_dos(paragraphs: u16) -> Result<u16, u16> {
+    if dos_blocks().is_full() {
+        return Err(4); // too many blocks: as DOS says for too many handles
+    }
+    let (ax, dx, flags): (u32, u32, u32);
+    // SAFETY: 0100h takes BX paragraphs and returns the segment in AX and a selector in
+    // DX; it touches no memory of ours.
+    unsafe {
+        asm!(
+            "int 0x31",
+            "pushfd",
+            "pop {flags}",
+            flags = lateout(reg) flags,
+            inout("eax") 0x0100u32 => ax,
+            inout("ebx") paragraphs as u32 => _,
+            lateout("edx") dx,
+        );
+    }
+    if carry(flags) {
+        return Err(ax as u16);
+    }
+    let _ = dos_blocks().push((ax as u16, dx as u16));
+    Ok(ax as u16)
+}
+
+/// Frees a block from `alloc_dos` (0101h).
+pub fn free_dos(segment: u16) {
+    let blocks = dos_blocks();
+    let Some(i) = blocks.iter().position(|&(s, _)| s == segment) else { return };
+    let (_, selector) = blocks.swap_remove(i);
+    // SAFETY: 0101h frees the block whose selector is DX: ours, and no longer used.
+    unsafe { asm!("int 0x31", inout("eax") 0x0101u32 => _, in("edx") selector as u32) }
+}
