@@ -105,7 +105,7 @@ pub fn alloc(kb: u32) -> Result<Block, ExtError> {
         Some(Source::Xms(_)) => {
             let b = xms::alloc(kb).map_err(|e| ExtError(e.message()))?;
             let linear = match mode::current() {
-                Mode::Vcpi => match vcpi::map_physical(b.physical, kb.div_ceil(4)) {
+                Mode::Vcpi => match vcpi::map_physical(b.physical, bytes) {
                     Some(l) => l,
                     None => {
                         xms::free(b);

@@ -272,7 +272,8 @@ pub fn available(max_bytes: u32) -> HeapInfo {
     let mut page_tables = 0;
     if super::mode::current() == super::mode::Mode::Vcpi && xms_kb > 0 {
         xms_kb &= !3; // whole pages
-        page_tables = (xms_kb.div_ceil(4096) as u16 + 1) * 256;
+                      // The tables that map it (one more: an XMS block need not start on a page).
+        page_tables = ((xms_kb + 4).div_ceil(4096) as u16 + 1) * 256;
     }
     let left = max_bytes - xms_kb * 1024;
     let paragraphs = super::conv::largest_free().saturating_sub(DOS_RESERVE_PARAGRAPHS + page_tables);
