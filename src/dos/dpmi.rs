@@ -215,9 +215,50 @@ pub fn version() -> u16 {
     unsafe { core::ptr::read_volatile(core::ptr::addr_of!(dos_dpmi_version)) }
 }
 
-/// Carry flag of the last `int 0x31`, with AX.
-fn carry(flags: u32) -> bool {
-    flags & 1 != 0
+/// The registers of one INT 31h call.
+#[derive(Clone, Copy, Default)]
+struct Int31 {
+    eax: u32,
+    ebx: u32,
+    ecx: u32,
+    edx: u32,
+    esi: u32,
+    edi: u32,
+}
+
+/// Calls the host with `r` and gives back what it returned: Err(AX) when it sets carry.
+///
+/// # Safety
+/// The function in AX must touch no memory but what `r` points at and the caller owns
+/// (EDI is a pointer in DS for the calls that take one).
+unsafe fn int31(r: &mut Int31) -> Result<(), u16> {
+    let flags: u32;
+    // SAFETY: the caller vouches for the function; ESI is saved around the call (LLVM may
+    // keep its base pointer there) and every other register the host may change is an
+    // operand.
+    unsafe {
+        asm!(
+            "push esi",
+            "mov esi, {si:e}",
+            "int 0x31",
+            "mov {si:e}, esi",
+            "pop esi",
+            "pushfd",
+            "pop {flags:e}",
+            si = inout(reg) r.esi,
+            flags = lateout(reg) flags,
+            inout("eax") r.eax,
+            inout("ebx") r.ebx,
+            inout("ecx") r.ecx,
+            inout("edx") r.edx,
+            inout("edi") r.edi,
+        );
+    }
+    if flags & 1 != 0 {
+        Err(r.eax as u16)
+    } else {
+        Ok(())
+    }
 }
 
 /// The DPMI real-mode call structure (INT 31h 0300h).
@@ -256,22 +297,9 @@ pub fn real_int(r: &mut Regs, n: u8) {
         ds: r.ds,
         ..RealModeCall::default()
     };
-    let flags: u32;
-    // SAFETY: INT 31h 0300h reads and writes only the structure at ES:EDI (ES = DS, the
-    // structure is ours) and the registers named here.
-    unsafe {
-        asm!(
-            "int 0x31",
-            "pushfd",
-            "pop {flags}",
-            flags = lateout(reg) flags,
-            inout("eax") 0x0300u32 => _,
-            inout("ebx") n as u32 => _,
-            inout("ecx") 0u32 => _,
-            in("edi") &mut c as *mut RealModeCall,
-        );
-    }
-    if carry(flags) {
+    let mut call = Int31 { eax: 0x0300, ebx: n as u32, edi: &mut c as *mut RealModeCall as u32, ..Int31::default() };
+    // SAFETY: 0300h reads and writes only the structure at ES:EDI (ES = DS; it is ours).
+    if unsafe { int31(&mut call) }.is_err() {
         // The host could not make the call: report it as DOS's "function failed".
         r.flags |= 1;
         r.eax = (r.eax & 0xFFFF_0000) | 1;
@@ -296,16 +324,10 @@ pub fn install_fault_handlers() {
     // SAFETY: written once by the 16-bit startup before any Rust code runs.
     let code = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(dos_dpmi_code_sel)) };
     for vector in (0u32..15).filter(|v| !matches!(v, 1..=3)) {
+        let mut call =
+            Int31 { eax: 0x0203, ebx: vector, ecx: code as u32, edx: stubs + vector * 8, ..Int31::default() };
         // SAFETY: 0203h only records CX:EDX as the handler of exception BL.
-        unsafe {
-            asm!(
-                "int 0x31",
-                inout("eax") 0x0203u32 => _,
-                in("ebx") vector,
-                in("ecx") code as u32,
-                in("edx") stubs + vector * 8,
-            );
-        }
+        let _ = unsafe { int31(&mut call) };
     }
 }
 
@@ -330,28 +352,11 @@ pub fn alloc(bytes: u32) -> Option<Block> {
     if owned().is_full() {
         return None;
     }
-    let (hi, lo, si, di, flags): (u32, u32, u32, u32, u32);
+    let mut call = Int31 { eax: 0x0501, ebx: bytes >> 16, ecx: bytes & 0xFFFF, ..Int31::default() };
     // SAFETY: 0501h takes the size in BX:CX and returns the linear address in BX:CX and
-    // the handle in SI:DI; ESI is saved around the call (LLVM may keep a base pointer there).
-    unsafe {
-        asm!(
-            "push esi",
-            "int 0x31",
-            "pushfd",
-            "pop {flags}",
-            "mov {si}, esi",
-            "pop esi",
-            flags = lateout(reg) flags,
-            si = lateout(reg) si,
-            inout("eax") 0x0501u32 => _,
-            inout("ebx") bytes >> 16 => hi,
-            inout("ecx") bytes & 0xFFFF => lo,
-            lateout("edi") di,
-        );
-    }
-    if carry(flags) {
-        return None;
-    }
+    // the handle in SI:DI; it touches no memory of ours.
+    unsafe { int31(&mut call) }.ok()?;
+    let (hi, lo, si, di) = (call.ebx, call.ecx, call.esi, call.edi);
     let handle = ((si & 0xFFFF) << 16) | (di & 0xFFFF);
     let _ = owned().push(handle);
     Some(Block { linear: ((hi & 0xFFFF) << 16) | (lo & 0xFFFF), handle })
@@ -371,19 +376,9 @@ pub fn release_all() {
 
 /// INT 31h 0502h, and the handle leaves the table.
 fn release(handle: u32) {
-    // SAFETY: 0502h reads the handle from SI:DI and frees that block, which we own; ESI
-    // is saved around the call.
-    unsafe {
-        asm!(
-            "push esi",
-            "mov esi, {h}",
-            "int 0x31",
-            "pop esi",
-            h = in(reg) handle >> 16,
-            inout("eax") 0x0502u32 => _,
-            in("edi") handle & 0xFFFF,
-        );
-    }
+    let mut call = Int31 { eax: 0x0502, esi: handle >> 16, edi: handle & 0xFFFF, ..Int31::default() };
+    // SAFETY: 0502h frees the block whose handle is SI:DI, which we own and no longer use.
+    let _ = unsafe { int31(&mut call) };
     let table = owned();
     if let Some(i) = table.iter().position(|&h| h == handle) {
         table.swap_remove(i);
@@ -395,10 +390,9 @@ fn release(handle: u32) {
 /// pages; CWSDPMI counts its swap file in the first figure).
 pub fn largest_free() -> u32 {
     let mut info = [u32::MAX; 12];
+    let mut call = Int31 { eax: 0x0500, edi: info.as_mut_ptr() as u32, ..Int31::default() };
     // SAFETY: 0500h writes 48 bytes at ES:EDI (ES = DS; the buffer is ours and 48 bytes).
-    unsafe {
-        asm!("int 0x31", inout("eax") 0x0500u32 => _, in("edi") info.as_mut_ptr());
-    }
+    let _ = unsafe { int31(&mut call) };
     let pages = |field: u32| if field == u32::MAX { u32::MAX } else { field.saturating_mul(4096) };
     info[0].min(pages(info[2])).min(pages(info[5]))
 }
@@ -408,4 +402,36 @@ pub fn largest_free() -> u32 {
 pub fn exit(code: u8) -> ! {
     // SAFETY: terminates the program; never returns.
     unsafe { asm!("int 0x21", in("eax") 0x4C00u32 | code as u32, options(noreturn)) }
+}
+
+/// DOS blocks from the host (0100h), by segment, with the selector 0101h frees them by.
+static mut DOS_BLOCKS: Vec<(u16, u16), 16> = Vec::new();
+
+fn dos_blocks() -> &'static mut Vec<(u16, u16), 16> {
+    // SAFETY: as `owned`.
+    unsafe { &mut *core::ptr::addr_of_mut!(DOS_BLOCKS) }
+}
+
+/// Allocates `paragraphs` of conventional memory (0100h); the segment, or DOS's error.
+pub fn alloc_dos(paragraphs: u16) -> Result<u16, u16> {
+    if dos_blocks().is_full() {
+        return Err(4); // too many blocks: as DOS says for too many handles
+    }
+    let mut call = Int31 { eax: 0x0100, ebx: paragraphs as u32, ..Int31::default() };
+    // SAFETY: 0100h takes BX paragraphs and returns the segment in AX and a selector in
+    // DX; it touches no memory of ours.
+    unsafe { int31(&mut call) }?;
+    let (ax, dx) = (call.eax, call.edx);
+    let _ = dos_blocks().push((ax as u16, dx as u16));
+    Ok(ax as u16)
+}
+
+/// Frees a block from `alloc_dos` (0101h).
+pub fn free_dos(segment: u16) {
+    let blocks = dos_blocks();
+    let Some(i) = blocks.iter().position(|&(s, _)| s == segment) else { return };
+    let (_, selector) = blocks.swap_remove(i);
+    let mut call = Int31 { eax: 0x0101, edx: selector as u32, ..Int31::default() };
+    // SAFETY: 0101h frees the block whose selector is DX: ours, and no longer used.
+    let _ = unsafe { int31(&mut call) };
 }

@@ -105,7 +105,7 @@ pub fn alloc(kb: u32) -> Result<Block, ExtError> {
         Some(Source::Xms(_)) => {
             let b = xms::alloc(kb).map_err(|e| ExtError(e.message()))?;
             let linear = match mode::current() {
-                Mode::Vcpi => match vcpi::map_physical(b.physical, kb.div_ceil(4)) {
+                Mode::Vcpi => match vcpi::map_physical(b.physical, bytes) {
                     Some(l) => l,
                     None => {
                         xms::free(b);
@@ -136,13 +136,6 @@ pub fn release_all() {
 }
 
 impl Block {
-    /// The block as bytes.
-    pub fn as_mut_slice(&mut self) -> &mut [u8] {
-        // SAFETY: the block is ours until `free`, `kb` KB long and reachable from DS
-        // through the 4 GB data segment; `&mut self` guarantees no other slice of it lives.
-        unsafe { core::slice::from_raw_parts_mut(super::flat::pointer(self.linear), self.kb as usize * 1024) }
-    }
-
     /// Writes `pattern(i)` to every 32-bit word `i` of the block, then reads them all
     /// back: the number of words that differ (a test of the platform's flat addressing).
     pub fn pattern_errors(&mut self, pattern: impl Fn(u32) -> u32) -> u32 {

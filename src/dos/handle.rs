@@ -41,54 +41,59 @@ impl Handle {
         (addr + buf.len() <= 0xFFFF).then(|| (super::regs::data_segment(), addr as u16))
     }
 
-    /// Reads into `buf`, through the transfer buffer when DS:DX cannot reach it. Returns
-    /// the bytes read (short at end of file).
-    fn read_into(&self, buf: &mut [u8]) -> Result<usize, DosError> {
+    /// Moves `len` bytes by calls of `step(done)`, each returning (bytes moved, bytes
+    /// asked); stops early when a call moves less than it asked (end of file, disk full).
+    fn move_all(
+        len: usize,
+        mut step: impl FnMut(usize) -> Result<(usize, usize), DosError>,
+    ) -> Result<usize, DosError> {
         let mut done = 0;
-        while done < buf.len() {
-            let rest = &mut buf[done..];
-            let (moved, chunk) = match Handle::direct(rest) {
-                Some((seg, off)) => {
-                    let chunk = rest.len().min(MAX_CALL);
-                    (self.transfer(READ, seg, off, chunk)?, chunk)
-                }
-                None => {
-                    let chunk = rest.len().min(xfer::size());
-                    let n = self.transfer(READ, xfer::segment(), 0, chunk)?;
-                    xfer::copy_out(&mut rest[..n]);
-                    (n, chunk)
-                }
-            };
+        while done < len {
+            let (moved, asked) = step(done)?;
             done += moved;
-            if moved < chunk {
-                break; // end of file
+            if moved < asked {
+                break;
             }
         }
         Ok(done)
     }
 
-    /// Writes `buf`, as `read_into`. Returns the bytes written (short when the disk is full).
-    fn write_from(&self, buf: &[u8]) -> Result<usize, DosError> {
-        let mut done = 0;
-        while done < buf.len() {
-            let rest = &buf[done..];
-            let (moved, chunk) = match Handle::direct(rest) {
+    /// Reads into `buf`, through the transfer buffer when DS:DX cannot reach it. Returns
+    /// the bytes read (short at end of file).
+    fn read_into(&self, buf: &mut [u8]) -> Result<usize, DosError> {
+        Handle::move_all(buf.len(), |done| {
+            let rest = &mut buf[done..];
+            match Handle::direct(rest) {
                 Some((seg, off)) => {
                     let chunk = rest.len().min(MAX_CALL);
-                    (self.transfer(WRITE, seg, off, chunk)?, chunk)
+                    Ok((self.transfer(READ, seg, off, chunk)?, chunk))
+                }
+                None => {
+                    let chunk = rest.len().min(xfer::size());
+                    let n = self.transfer(READ, xfer::segment(), 0, chunk)?;
+                    xfer::copy_out(&mut rest[..n]);
+                    Ok((n, chunk))
+                }
+            }
+        })
+    }
+
+    /// Writes `buf`, as `read_into`. Returns the bytes written (short when the disk is full).
+    fn write_from(&self, buf: &[u8]) -> Result<usize, DosError> {
+        Handle::move_all(buf.len(), |done| {
+            let rest = &buf[done..];
+            match Handle::direct(rest) {
+                Some((seg, off)) => {
+                    let chunk = rest.len().min(MAX_CALL);
+                    Ok((self.transfer(WRITE, seg, off, chunk)?, chunk))
                 }
                 None => {
                     let chunk = rest.len().min(xfer::size());
                     xfer::copy_in(&rest[..chunk]);
-                    (self.transfer(WRITE, xfer::segment(), 0, chunk)?, chunk)
+                    Ok((self.transfer(WRITE, xfer::segment(), 0, chunk)?, chunk))
                 }
-            };
-            done += moved;
-            if moved < chunk {
-                break; // disk full
             }
-        }
-        Ok(done)
+        })
     }
 
     pub fn open(name: &[u8], write: bool) -> Result<Handle, DosError> {

@@ -252,12 +252,12 @@ fn table_at<T: Copy>(linear: u32, n: usize, blank: T) -> &'static mut [T] {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct HeapInfo {
     pub conventional_bytes: u32,
-    pub xms_bytes: u32,
+    pub extended_bytes: u32,
 }
 
 impl HeapInfo {
     pub fn total(&self) -> u32 {
-        self.conventional_bytes + self.xms_bytes
+        self.conventional_bytes + self.extended_bytes
     }
 }
 
@@ -272,12 +272,13 @@ pub fn available(max_bytes: u32) -> HeapInfo {
     let mut page_tables = 0;
     if super::mode::current() == super::mode::Mode::Vcpi && xms_kb > 0 {
         xms_kb &= !3; // whole pages
-        page_tables = (xms_kb.div_ceil(4096) as u16 + 1) * 256;
+                      // The tables that map it (one more: an XMS block need not start on a page).
+        page_tables = ((xms_kb + 4).div_ceil(4096) as u16 + 1) * 256;
     }
     let left = max_bytes - xms_kb * 1024;
     let paragraphs = super::conv::largest_free().saturating_sub(DOS_RESERVE_PARAGRAPHS + page_tables);
     let paragraphs = paragraphs.min((left / 16).min(0xFFFF) as u16);
-    HeapInfo { conventional_bytes: paragraphs as u32 * 16, xms_bytes: xms_kb * 1024 }
+    HeapInfo { conventional_bytes: paragraphs as u32 * 16, extended_bytes: xms_kb * 1024 }
 }
 
 /// Gives the heap up to `max_bytes` (see `available`); the tracker's budget becomes
@@ -285,11 +286,11 @@ pub fn available(max_bytes: u32) -> HeapInfo {
 pub fn init(max_bytes: u32) -> HeapInfo {
     let want = available(max_bytes);
     let mut info = HeapInfo::default();
-    if want.xms_bytes > 0 {
+    if want.extended_bytes > 0 {
         // The block stays locked for the whole run; the exit path frees it.
-        if let Ok(block) = super::extmem::alloc(want.xms_bytes / 1024) {
-            if add_pool(pool_name(), block.linear, want.xms_bytes) {
-                info.xms_bytes = want.xms_bytes;
+        if let Ok(block) = super::extmem::alloc(want.extended_bytes / 1024) {
+            if add_pool(pool_name(), block.linear, want.extended_bytes) {
+                info.extended_bytes = want.extended_bytes;
             }
         }
     }
@@ -306,7 +307,7 @@ pub fn init(max_bytes: u32) -> HeapInfo {
 }
 
 /// The extended pool's name in `/STATS`, after its source.
-fn pool_name() -> &'static str {
+pub fn pool_name() -> &'static str {
     match super::extmem::source() {
         Some(super::extmem::Source::Dpmi(_)) => "DPMI",
         Some(super::extmem::Source::VcpiPages) => "VCPI",

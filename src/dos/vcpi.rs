@@ -291,9 +291,13 @@ fn flush_tlb() {
     unsafe { core::arch::asm!("mov {t}, cr3", "mov cr3, {t}", t = out(reg) _) }
 }
 
-/// Maps `pages` physically contiguous pages from `physical` (a locked XMS block).
-pub fn map_physical(physical: u32, pages: u32) -> Option<u32> {
-    map(pages, |i| Some(physical + i * PAGE)).ok()
+/// Maps `bytes` of physically contiguous memory from `physical` (a locked XMS block, which
+/// need not start on a page): returns the linear address of `physical` itself.
+pub fn map_physical(physical: u32, bytes: u32) -> Option<u32> {
+    let first_page = physical & !(PAGE - 1);
+    let offset = physical - first_page;
+    let pages = (offset + bytes).div_ceil(PAGE);
+    map(pages, |i| Some(first_page + i * PAGE)).ok().map(|linear| linear + offset)
 }
 
 /// Allocates `pages` of the server's 4 KB pages (DE04h) and maps them; the block is

@@ -163,8 +163,3 @@ pub fn release_all() {
         let _ = call(&mut r);
     }
 }
-
-/// Handles currently owned (for the leak report).
-pub fn owned_count() -> usize {
-    owned().len()
-}

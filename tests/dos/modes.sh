@@ -24,10 +24,11 @@ greedy8=$(echo "$greedy" | cut -d' ' -f1-8)
 gen="GEN.EXE /M:U:\\SMALL.BIN /P:\"$prompt\""
 kvrun="GEN.EXE /M:D:\\DEFAULT.BIN /P:\"$dprompt\" /N:12 /T:0.8 /K:40 /S:7 /CTX:256 /IDS /STATS /MEM:400"
 
-# The cases, in groups of a few runs per boot: DOSBox-X traps now and then in V86 mode when
-# a program switches modes for much file I/O (about once in a thousand reads, CWSDPMI as
-# much as GEN; never in real mode), and the runner boots a trapped batch again, which is
-# cheap for a short batch: so the streamed runs are short too.
+# The cases, in groups of a few runs per boot: this DOSBox-X build traps now and then, most
+# often in V86 mode when a program switches modes for much file I/O (about once in a
+# thousand reads, CWSDPMI as much as GEN; real VCPI and DPMI hosts in DOSBox 0.74 ran tens
+# of thousands of such reads without a fault), and the runner boots a trapped batch again,
+# which is cheap for a short batch: so the streamed runs are short too.
 # Each group starts and ends with /INFO: free extended memory must be the same at both.
 declare -A group
 group[ids]="$gen /N:40 /T:0 /IDS /STATS|$gen /N:40 /T:0.8 /K:40 /TP:0.95 /RP:1.1 /S:7 /IDS /STATS|$gen /N:5 /MEM:16 /STATS|GEN.EXE /M:U:\\MODEBAD.BIN /P:x /N:1 /STATS"

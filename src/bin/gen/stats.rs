@@ -13,7 +13,7 @@ pub fn print_plan(p: &MemoryPlan, info: &heap::HeapInfo) {
          plan: {}\r\n\
          plan: because {}\r\n\
          plan: weights {} KB + KV cache {} KB + scratch {} KB + tokenizer {} KB = {} KB of {} KB budget\r\n\
-         memory: {} KB XMS + {} KB conventional\r\n",
+         memory: {} KB {} + {} KB conventional\r\n",
         p.mode.name(),
         ChunkBound(p.mode),
         p.ctx,
@@ -25,7 +25,8 @@ pub fn print_plan(p: &MemoryPlan, info: &heap::HeapInfo) {
         p.tokenizer / 1024,
         p.total() / 1024,
         p.budget / 1024,
-        info.xms_bytes / 1024,
+        info.extended_bytes / 1024,
+        heap::pool_name(),
         info.conventional_bytes / 1024
     );
 }
