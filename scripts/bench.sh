@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks in emulated time: DOSBox at cycles=fixed 25000 (DESIGN.md §8). At fixed
+# Benchmarks in emulated time: DOSBox at cycles=fixed 25000 (a 25 MHz 486-class pace). At fixed
 # cycles DOSBox runs in real time, so these take as long as the emulated 486 would.
 # Figures are printed and appended to docs/BENCHMARKS.md with the commit.
 #   scripts/bench.sh            per-kernel table, file streaming, default model generation

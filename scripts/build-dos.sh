@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds build/GEN.EXE with Debian's Rust (which ships the std source for -Zbuild-std),
-# then checks it: no x87 instruction, real-mode parts below 64 KB.
+# then checks it: no float code, 8086 code up to the CPU check, real-mode parts below 64 KB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --quiet
@@ -23,14 +23,29 @@ objcopy -O binary "$elf" build/GEN.EXE
 cp "$elf" build/gen.elf
 end=$(date +%s.%N)
 
-# No x87 instruction may appear: 386SX and 486SX have no FPU. The compiler's code is
-# all in .text (32-bit); x87 mnemonics start with "f" (fld, fstp, fninit, ...) or are
-# wait/fwait. (.text16 is our hand-written mode-switch assembly.)
-x87=$(objdump -d -j .text build/gen.elf | awk -F'\t' 'NF >= 3 { split($3, w, " "); m = w[1];
-    if (m ~ /^f/ || m == "wait" || m == "fwait") print }')
-if [ -n "$x87" ]; then
-    echo "build-dos: GEN.EXE contains x87 instructions:" >&2
-    echo "$x87" | head >&2
+# No float code on DOS: the target is soft-float, so an x87 instruction cannot appear,
+# but float arithmetic would, as compiler_builtins' soft-float helpers (__addsf3,
+# __mulsf3, __floatsisf, ...) or libm's functions: slow on a 386/486 and a sign that
+# engine code meant for the host reached GEN. The DOS build must link none of them.
+floats=$(nm build/gen.elf | awk '{ s = $NF }
+    s ~ /^__(add|sub|mul|div|neg|pow|cmp|eq|ne|lt|le|gt|ge|unord)[sdt]f[23]?$/ ||
+    s ~ /^__(float|fix|extend|trunc)/ ||
+    s ~ /^(exp|expm1|log|log1p|log2|log10|sqrt|pow|sin|cos|tan|tanh|erf|erfc|fma|floor|ceil|round)f?$/ ||
+    s ~ /libm/ { print s }')
+if [ -n "$floats" ]; then
+    echo "build-dos: GEN.EXE links float code (soft-float helpers or libm):" >&2
+    echo "$floats" | head >&2
+    exit 1
+fi
+
+# The CPU check runs on 8086s and 286s too: up to dos_cpu_386 every instruction must be
+# 8086 code (no 0F opcode such as a near jcc, no 66h/67h operand or address prefix).
+cpu_check_end=$(nm build/gen.elf | awk '$3=="dos_cpu_386" {print $1}')
+not8086=$(objdump -d -M i8086 --start-address=0x100 --stop-address="0x$cpu_check_end" build/gen.elf |
+    awk -F'\t' 'NF >= 3 { split($2, b, " "); if (b[1] == "0f" || b[1] == "66" || b[1] == "67") print }')
+if [ -z "$cpu_check_end" ] || [ -n "$not8086" ]; then
+    echo "build-dos: the CPU check before dos_cpu_386 is not 8086 code:" >&2
+    echo "${not8086:-dos_cpu_386 not found}" >&2
     exit 1
 fi
 

@@ -14,8 +14,8 @@ for a in "$@"; do
 done
 say() { [ $quiet = 1 ] || echo "setup: $*"; }
 
-# Debian packages: Rust with the std source (for -Zbuild-std), lld, binutils, DOSBox.
-packages=(rustc-web cargo-web rust-web-src lld binutils dosbox bc)
+# Debian packages: Rust with the std source (for -Zbuild-std) and its clippy, lld, binutils, DOSBox.
+packages=(rustc-web cargo-web rust-web-src rust-web-clippy lld binutils dosbox bc)
 [ $profile = 1 ] && packages+=(valgrind)
 missing=()
 for p in "${packages[@]}"; do
@@ -34,5 +34,13 @@ if [ ! -f target/.fetched ] || [ Cargo.lock -nt target/.fetched ]; then
     say "fetching crates"
     cargo fetch --quiet
     mkdir -p target && touch target/.fetched
+fi
+# DOSBox-X in WebAssembly for scripts/dosx.sh: the npm package `emulators`, pinned by
+# scripts/dosx/package-lock.json (node and npm come with the machine).
+dosx=scripts/dosx
+if [ ! -f $dosx/node_modules/.package-lock.json ] || [ $dosx/package-lock.json -nt $dosx/node_modules/.package-lock.json ]; then
+    say "installing the npm package emulators (DOSBox-X) in $dosx"
+    (cd $dosx && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    touch $dosx/node_modules/.package-lock.json
 fi
 say "ready"

@@ -1,72 +1,38 @@
-//! Host side of the engine's I/O traits: any `std::io` reader (or writer) as an
-//! `embedded-io` one, and opening a model file by path.
+//! Host side of the engine's I/O traits: `std::io` files through `embedded-io-adapters`'
+//! `FromStd`, opening a model file by path, and a KV scratch file.
 
-use std::fmt;
+use std::boxed::Box;
 use std::fs::File;
 use std::io::BufReader;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::format::{FormatError, ModelReader};
+pub use embedded_io_adapters::std::FromStd;
 
-/// Wraps a `std::io` reader/seeker so the engine can read from it.
-pub struct StdIo<T>(pub T);
+use crate::error::{host_file_error, Error};
+use crate::format::ModelReader;
+use crate::model::{KvFile, ModelError};
 
-impl<T> embedded_io::ErrorType for StdIo<T> {
-    type Error = std::io::Error;
+pub type ModelFile = ModelReader<FromStd<BufReader<File>>>;
+
+/// The bytes of a path, for the error type's file names.
+pub fn path_bytes(path: &Path) -> &[u8] {
+    path.as_os_str().as_encoded_bytes()
 }
-
-impl<T: std::io::Read> embedded_io::Read for StdIo<T> {
-    fn read(&mut self, buf: &mut [u8]) -> Result<usize, std::io::Error> {
-        self.0.read(buf)
-    }
-}
-
-impl<T: std::io::Write> embedded_io::Write for StdIo<T> {
-    fn write(&mut self, buf: &[u8]) -> Result<usize, std::io::Error> {
-        self.0.write(buf)
-    }
-    fn flush(&mut self) -> Result<(), std::io::Error> {
-        self.0.flush()
-    }
-}
-
-impl<T: std::io::Seek> embedded_io::Seek for StdIo<T> {
-    fn seek(&mut self, pos: embedded_io::SeekFrom) -> Result<u64, std::io::Error> {
-        self.0.seek(pos.into())
-    }
-}
-
-pub type ModelFile = ModelReader<StdIo<BufReader<File>>>;
-
-#[derive(Debug)]
-pub enum OpenError {
-    Io { path: PathBuf, error: std::io::Error },
-    Format { path: PathBuf, error: FormatError },
-}
-
-impl OpenError {
-    /// Exit codes shared with GEN.EXE: 2 file not found / I/O, 3 bad model file.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            OpenError::Io { .. } => 2,
-            OpenError::Format { .. } => 3,
-        }
-    }
-}
-
-impl fmt::Display for OpenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            OpenError::Io { path, error } => write!(f, "{}: {error}", path.display()),
-            OpenError::Format { path, error } => write!(f, "{}: {error}", path.display()),
-        }
-    }
-}
-
-impl std::error::Error for OpenError {}
 
 /// Opens a GPT2BSCM file and validates its header.
-pub fn open_model(path: &Path) -> Result<ModelFile, OpenError> {
-    let file = File::open(path).map_err(|error| OpenError::Io { path: path.into(), error })?;
-    ModelReader::open(StdIo(BufReader::new(file))).map_err(|error| OpenError::Format { path: path.into(), error })
+pub fn open_model(path: &Path) -> Result<ModelFile, Error<'_>> {
+    let file = File::open(path).map_err(|e| host_file_error(path, e))?;
+    ModelReader::open(FromStd::new(BufReader::new(file))).map_err(|e| Error::Model {
+        name: path_bytes(path),
+        scratch: b"",
+        error: ModelError::Format(e),
+    })
+}
+
+/// A scratch file for a spilled KV cache, removed at once (it stays readable while open
+/// on Unix; elsewhere it is left for the OS to clean).
+pub fn scratch_file(path: &Path) -> Result<Box<dyn KvFile>, std::io::Error> {
+    let f = File::options().read(true).write(true).create(true).truncate(true).open(path)?;
+    let _ = std::fs::remove_file(path);
+    Ok(Box::new(FromStd::new(f)))
 }

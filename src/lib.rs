@@ -9,6 +9,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod cli;
+pub mod error;
 pub mod format;
 pub mod math;
 pub mod mem;
@@ -26,3 +27,4 @@ pub mod reference;
 
 #[cfg(feature = "dos")]
 pub mod dos;
+pub use error::{Error, ExitCode};

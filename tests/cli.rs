@@ -210,3 +210,76 @@ fn inspect_reports_corrupt_and_missing_files() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stderr(&o).lines().count(), 1);
 }
+
+#[test]
+fn models_that_cannot_run_are_refused_at_open_with_the_field_named() {
+    let s = Scratch::new("runnable");
+    // Well-formed files (written by `synth`) that no run could use: a context of one
+    // token, and a tokenizer (256 byte tokens) with ids past a vocabulary of 200.
+    for (name, ctx, vocab, needle) in [("ctx1.bin", "1", "256", "n_ctx = 1"), ("vocab.bin", "16", "200", "tokenizer")] {
+        let o = gpt2bscm(&[
+            "synth",
+            "-o",
+            &s.arg(name),
+            "--layers",
+            "1",
+            "--dim",
+            "64",
+            "--heads",
+            "2",
+            "--vocab",
+            vocab,
+            "--ctx",
+            ctx,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let o = gpt2bscm(&["generate", &s.arg(name), "-p", "hi", "-n", "2"]);
+        assert_eq!(o.status.code(), Some(3), "{name}: {}", stderr(&o));
+        assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{name}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn generate_refuses_what_gen_refuses() {
+    let s = Scratch::new("gen-usage");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(TINY);
+    let o = gpt2bscm(&["convert", &src.to_string_lossy(), "-o", &s.arg("m.bin")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = s.arg("m.bin");
+    // No prompt, an empty one, a context beyond the model's: usage errors (1).
+    for args in [vec!["generate", &m], vec!["generate", &m, "-p", ""], vec!["generate", &m, "-p", "x", "--ctx", "33"]] {
+        let o = gpt2bscm(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    }
+    // Too little memory for any plan: 4, with what was needed.
+    let o = gpt2bscm(&["generate", &m, "-p", "x", "--mem", "16"]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("KB available"), "{}", stderr(&o));
+    // A missing file: 2.
+    let o = gpt2bscm(&["generate", &s.arg("none.bin"), "-p", "x"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn generate_with_mem_runs_the_plan_and_gives_the_resident_ids() {
+    let s = Scratch::new("gen-mem");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/hf/small_3l_128d_4h_untied");
+    let o = gpt2bscm(&["convert", &src.to_string_lossy(), "-o", &s.arg("m.bin")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = s.arg("m.bin");
+    let ids = |extra: &[&str]| {
+        let mut args = vec!["generate", &m, "-p", "hello world", "-n", "12", "-t", "0", "--ids"];
+        args.extend_from_slice(extra);
+        let o = gpt2bscm(&args);
+        assert!(o.status.success(), "{extra:?}: {}", stderr(&o));
+        (stdout(&o).lines().last().unwrap().to_string(), stderr(&o))
+    };
+    let (resident, _) = ids(&[]);
+    for (mem, plan) in [("500", "layer streaming"), ("150", "row streaming"), ("100", "KV cache on disk")] {
+        let (got, err) = ids(&["--mem", mem, "--ctx", "32"]);
+        assert!(err.contains(plan), "--mem {mem}: {err}");
+        assert_eq!(got, resident, "--mem {mem}");
+    }
+}

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use gpt2dos::format::ModelReader;
-use gpt2dos::hostio::StdIo;
+use gpt2dos::hostio::FromStd;
 use gpt2dos::model::Model;
 use gpt2dos::reference::{compare, FloatModel};
 use gpt2dos::tokenizer::Tokenizer;
@@ -14,7 +14,7 @@ use gpt2dos::tokenizer::Tokenizer;
 fn integer_engine_matches_float_on_held_out_text() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let file = std::fs::File::open(root.join("models/DEFAULT.BIN")).unwrap();
-    let weights = ModelReader::open(StdIo(std::io::BufReader::new(file))).unwrap().read_weights().unwrap();
+    let weights = ModelReader::open(FromStd::new(std::io::BufReader::new(file))).unwrap().read_weights().unwrap();
     let float = FloatModel::from_weights(&weights);
     let (mut model, tok) = Model::resident(weights);
     let tokenizer = Tokenizer::from_section_bytes(&tok).unwrap();

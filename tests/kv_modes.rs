@@ -23,7 +23,7 @@ fn model(name: &str) -> Model<Resident> {
 
 fn cache(m: &Model<Resident>, ctx: usize, mode: KvMode) -> KvCache {
     let file: Option<Box<dyn KvFile>> = mode.uses_file().then(|| Box::new(VecFile::new()) as Box<dyn KvFile>);
-    KvCache::with_mode(KvShape::of(&m.config), ctx, mode, file).unwrap()
+    KvCache::new(KvShape::of(&m.config), ctx, mode, file).unwrap()
 }
 
 /// Feeds `tokens` through a generator with a `ctx`-token window; the logits after each
@@ -32,7 +32,7 @@ fn logits(name: &str, ctx: usize, mode: KvMode, tokens: &[u32]) -> (Vec<Vec<i32>
     let m = model(name);
     let c = cache(&m, ctx, mode);
     let greedy = SampleParams { temperature_milli: 0, ..SampleParams::default() };
-    let mut g = Generator::with_cache(m, c, greedy, 1).unwrap();
+    let mut g = Generator::new(m, c, greedy, 1).unwrap();
     let out = tokens
         .iter()
         .map(|&t| {
@@ -93,7 +93,7 @@ fn generation_is_the_same_in_every_exact_mode() {
     let run = |mode: KvMode| {
         let m = model("small_3l_128d_4h_untied");
         let c = cache(&m, 10, mode);
-        let mut g = Generator::with_cache(m, c, params, 7).unwrap();
+        let mut g = Generator::new(m, c, params, 7).unwrap();
         let mut ids = vec![3u32, 14, 15];
         for &t in &ids.clone() {
             g.feed(t).unwrap();
@@ -115,7 +115,7 @@ fn generation_is_the_same_in_every_exact_mode() {
     }
 }
 
-/// A real file through `hostio::StdIo` (as GEN passes a DOS file handle): the same
+/// A real file through `hostio::FromStd` (as GEN passes a DOS file handle): the same
 /// logits, and the file holds the int8 rows (2 × layers × ctx × dim bytes when full).
 #[test]
 fn a_real_file_spills_the_same() {
@@ -123,9 +123,9 @@ fn a_real_file_spills_the_same() {
     let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap();
     let m = model("small_3l_128d_4h_untied");
     let shape = KvShape::of(&m.config);
-    let c = KvCache::with_mode(shape, 32, KvMode::Chunked { rows: 5 }, Some(Box::new(gpt2dos::hostio::StdIo(file))))
+    let c = KvCache::new(shape, 32, KvMode::Chunked { rows: 5 }, Some(Box::new(gpt2dos::hostio::FromStd::new(file))))
         .unwrap();
-    let mut g = Generator::with_cache(m, c, SampleParams::default(), 1).unwrap();
+    let mut g = Generator::new(m, c, SampleParams::default(), 1).unwrap();
     let toks = tokens(32);
     let got: Vec<Vec<i32>> = toks
         .iter()

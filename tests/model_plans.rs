@@ -6,7 +6,7 @@ use std::path::Path;
 
 use gpt2dos::convert::{load_hf_dir, quantize_model, tokenizer_section};
 use gpt2dos::format::{write_model, FormatError, MemFile, ModelReader, SectionId};
-use gpt2dos::model::{row_bytes, KvCache, LayerSource, Model, ModelError, RunState, StreamOptions};
+use gpt2dos::model::{row_bytes, KvCache, KvMode, KvShape, Model, ModelError, RunState, StreamOptions, WeightSource};
 use indicatif::ProgressBar;
 
 const FIXTURES: [&str; 2] = ["tiny_2l_64d_2h", "small_3l_128d_4h_untied"];
@@ -20,9 +20,9 @@ fn model_file(name: &str) -> Vec<u8> {
     write_model(&weights).unwrap()
 }
 
-fn all_logits<L: LayerSource>(m: &mut Model<L>, tokens: &[u32]) -> Vec<Vec<i32>> {
+fn all_logits<W: WeightSource>(m: &mut Model<W>, tokens: &[u32]) -> Vec<Vec<i32>> {
     let c = m.config;
-    let mut cache = KvCache::new(c.num_layers as usize, c.n_ctx as usize, c.embed_dim as usize, c.num_heads as usize);
+    let mut cache = KvCache::new(KvShape::of(&c), c.n_ctx as usize, KvMode::Memory, None).unwrap();
     let mut s = RunState::new(&c, c.n_ctx as usize).unwrap();
     tokens
         .iter()
@@ -46,11 +46,12 @@ fn every_plan_gives_identical_logits() {
         let expected = resident_logits(&bytes);
         for stream_head in [false, true] {
             let reader = ModelReader::open(MemFile::new(&bytes)).unwrap();
-            let (mut streamed, _) = Model::streamed(reader, stream_head).unwrap();
+            let (mut streamed, _) =
+                Model::streamed(reader, StreamOptions { head: stream_head, row_chunk_bytes: None }).unwrap();
             assert_eq!(all_logits(&mut streamed, &TOKENS), expected, "{name}, stream_head {stream_head}");
             // Each layer load gives its four matrices back to the pool and takes them
             // again: only the first load (and the first head chunk / embedding row) miss.
-            let s = streamed.layers.pool_stats().unwrap();
+            let s = streamed.weights.pool_stats().unwrap();
             let loads = (TOKENS.len() * streamed.config.num_layers as usize) as u64;
             assert!(s.misses <= 6, "{name}: {s:?}");
             assert!(s.exact_hits >= 4 * (loads - 1), "{name}: {s:?}");
@@ -76,15 +77,15 @@ fn row_chunks_of_any_size_give_identical_logits() {
             for head in [true, false] {
                 let reader = ModelReader::open(MemFile::new(&bytes)).unwrap();
                 let opts = StreamOptions { head, row_chunk_bytes: Some(bound) };
-                let (mut m, _) = Model::streamed_with(reader, opts).unwrap();
+                let (mut m, _) = Model::streamed(reader, opts).unwrap();
                 assert_eq!(all_logits(&mut m, &TOKENS), expected, "{name}, bound {bound}, head {head}");
                 // Full chunks of the two row widths and one embedding row: everything
                 // else is served from the pool, however many tokens run.
-                let s = m.layers.pool_stats().unwrap();
+                let s = m.weights.pool_stats().unwrap();
                 assert!(s.misses <= 3, "{name}, bound {bound}: {s:?}");
                 assert!(s.hit_rate_percent() >= 90, "{name}, bound {bound}: {s:?}");
                 assert!(s.peak_cached_bytes <= 2 * bound.max(row_bytes(f, g)) + row_bytes(d, g), "{s:?}");
-                assert!(m.layers.bytes_verified() > 0);
+                assert!(m.weights.bytes_verified() > 0);
             }
         }
     }
@@ -100,7 +101,7 @@ fn streaming_checks_every_layer_when_it_opens() {
     // By rows and by whole layers: per-token reads skip the CRC, so the open checks it.
     for row_chunk_bytes in [Some(4096), None] {
         let opts = StreamOptions { head: true, row_chunk_bytes };
-        let err = Model::streamed_with(ModelReader::open(MemFile::new(&bytes)).unwrap(), opts).err().unwrap();
+        let err = Model::streamed(ModelReader::open(MemFile::new(&bytes)).unwrap(), opts).err().unwrap();
         let ModelError::Format(FormatError::SectionChecksum { section, .. }) = err else { panic!("{err:?}") };
         assert_eq!(section, SectionId::Layer(last));
     }

@@ -4,25 +4,12 @@
 //! trained by `tokenizers`; plus round trips and the section format.
 #![cfg(feature = "host")]
 
-use std::io::Read;
-use std::sync::OnceLock;
 use std::time::Instant;
 
-use flate2::read::GzDecoder;
+#[path = "common/tokenizer_fixtures.rs"]
+mod fixtures;
+use fixtures::{corpus, gpt2, gunzip, DATA};
 use gpt2dos::tokenizer::{Tokenizer, TokenizerError};
-
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
-
-fn gunzip(path: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    GzDecoder::new(std::fs::File::open(format!("{DATA}/{path}")).unwrap()).read_to_end(&mut out).unwrap();
-    out
-}
-
-fn corpus() -> &'static [u8] {
-    static TEXT: OnceLock<Vec<u8>> = OnceLock::new();
-    TEXT.get_or_init(|| gunzip("tokenizer/corpus.txt.gz"))
-}
 
 /// (bytes of the corpus encoded, reference ids).
 fn reference_ids(name: &str) -> (usize, Vec<u32>) {
@@ -30,15 +17,6 @@ fn reference_ids(name: &str) -> (usize, Vec<u32>) {
     let len = u32::from_le_bytes(raw[0..4].try_into().unwrap()) as usize;
     let ids = raw[4..].chunks_exact(2).map(|c| u32::from(u16::from_le_bytes([c[0], c[1]]))).collect();
     (len, ids)
-}
-
-fn gpt2() -> &'static Tokenizer {
-    static TOK: OnceLock<Tokenizer> = OnceLock::new();
-    TOK.get_or_init(|| {
-        let vocab = String::from_utf8(gunzip("gpt2/encoder.json.gz")).unwrap();
-        let merges = String::from_utf8(gunzip("gpt2/vocab.bpe.gz")).unwrap();
-        Tokenizer::from_hf_files(&vocab, &merges).unwrap()
-    })
 }
 
 fn custom() -> Tokenizer {
@@ -167,34 +145,6 @@ fn hf_files_errors_are_typed() {
     // Without merges every byte is its own token.
     let bytes_only = Tokenizer::from_hf_files(&vocab, "").unwrap();
     assert_eq!(bytes_only.encode_to_vec(b"abc").len(), 3);
-}
-
-/// Release-mode speed figures: `cargo test --release --test tokenizer_reference
-/// encode_speed -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn encode_speed() {
-    let tok = gpt2();
-    let blob = tok.to_section_bytes();
-    let start = Instant::now();
-    let loaded = Tokenizer::from_section_bytes(&blob).unwrap();
-    println!(
-        "GPT-2 section load: {:.1} ms, {} bytes of heap",
-        start.elapsed().as_secs_f64() * 1e3,
-        loaded.heap_bytes()
-    );
-    let ascii_lines: Vec<u8> =
-        corpus().split_inclusive(|&b| b == b'\n').filter(|l| l.is_ascii()).flatten().copied().collect();
-    for (name, text) in [("whole corpus", corpus()), ("its ASCII lines", &ascii_lines[..])] {
-        let mut ids = Vec::new();
-        let start = Instant::now();
-        for _ in 0..5 {
-            ids.clear();
-            tok.encode(text, &mut ids);
-        }
-        let secs = start.elapsed().as_secs_f64() / 5.0;
-        println!("GPT-2 encode, {name}: {} bytes, {:.1} MB/s", text.len(), text.len() as f64 / secs / 1e6);
-    }
 }
 
 #[test]

@@ -35,3 +35,12 @@ pub fn parse_milli(v: &[u8]) -> Option<u32> {
     }
     whole.checked_mul(1000)?.checked_add(milli)
 }
+
+/// Digits with at most one point and at most 3 decimals (whatever its size).
+pub fn is_decimal(v: &[u8]) -> bool {
+    let (int, frac) = match v.iter().position(|&b| b == b'.') {
+        Some(i) => (&v[..i], &v[i + 1..]),
+        None => (v, &b""[..]),
+    };
+    !(int.is_empty() && frac.is_empty()) && frac.len() <= 3 && int.iter().chain(frac).all(u8::is_ascii_digit)
+}

@@ -31,7 +31,7 @@ fn bad_input_is_named() {
     assert_eq!(parse(b"/T:1.2345"), Err(UsageError::BadValue(b"/T:1.2345")));
     assert_eq!(parse(b"/STATS:1"), Err(UsageError::BadValue(b"/STATS:1")));
     assert_eq!(parse(b"hello"), Err(UsageError::UnexpectedArgument(b"hello")));
-    assert_eq!(parse(b"/N:99999999999"), Err(UsageError::BadValue(b"/N:99999999999")));
+    assert_eq!(parse(b"/N:99999999999"), Err(UsageError::OutOfRange { word: b"/N:99999999999", range: "0 to 65535" }));
 }
 
 #[test]
@@ -47,6 +47,6 @@ fn milli_parsing() {
 fn memory_thresholds_are_percentages() {
     let o = parse(b"/WARN:70 -refuse 90").unwrap();
     assert_eq!((o.warn_pct, o.refuse_pct), (Some(70), Some(90)));
-    assert_eq!(parse(b"/WARN:0"), Err(UsageError::BadValue(b"/WARN:0")));
-    assert_eq!(parse(b"/REFUSE:101"), Err(UsageError::BadValue(b"/REFUSE:101")));
+    assert_eq!(parse(b"/WARN:0"), Err(UsageError::OutOfRange { word: b"/WARN:0", range: "1 to 100" }));
+    assert_eq!(parse(b"/REFUSE:101"), Err(UsageError::OutOfRange { word: b"/REFUSE:101", range: "50 to 100" }));
 }

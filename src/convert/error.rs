@@ -1,4 +1,4 @@
-//! Why a conversion failed: one line for the user, and an exit code.
+//! Why a conversion failed: one line for the user (its exit code is `crate::Error`'s).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -55,16 +55,6 @@ pub enum ConvertError {
         detail: String,
     },
     Format(FormatError),
-}
-
-impl ConvertError {
-    /// 2: file not found / I/O; 3: bad input (as GEN.EXE's "bad model file").
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            ConvertError::MissingFile { .. } | ConvertError::Io { .. } => 2,
-            _ => 3,
-        }
-    }
 }
 
 impl fmt::Display for ConvertError {

@@ -4,6 +4,7 @@ mod error;
 pub mod hf;
 mod hf_config;
 mod quantize;
+pub mod synth;
 mod tokenizer_section;
 
 use std::path::Path;

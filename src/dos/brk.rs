@@ -69,25 +69,49 @@ pub fn restore() {
     int21(&mut r);
 }
 
-/// Checks left before the test hook raises INT 23h itself (0 = never).
-static mut TEST_COUNTDOWN: u32 = 0;
+/// What the test hook does when its countdown ends.
+#[derive(Clone, Copy)]
+enum Fault {
+    /// Raise INT 23h, as DOS does on Ctrl-C.
+    Break,
+    /// Execute an invalid opcode: a CPU exception in our code.
+    Exception,
+    /// Recurse until the stack overflows.
+    Stack,
+}
 
-/// Test hook: with `GENBREAK=n` in the environment, the n-th check below raises INT 23h
-/// through our installed vector, exactly where DOS would call it on Ctrl-C, so the DOS
-/// tests can exercise the interrupted exit (headless DOSBox cannot press keys).
+/// Checks left before the test hook fires (0 = never), and what it does then.
+static mut TEST_HOOK: (u32, Fault) = (0, Fault::Break);
+
+/// Test hooks for the exit paths that headless DOSBox cannot provoke: with `GENBREAK=n`
+/// in the environment the n-th check below raises INT 23h through our installed vector,
+/// exactly where DOS would call it on Ctrl-C (headless DOSBox cannot press keys);
+/// `GENFAULT=n` makes the n-th check a CPU exception, `GENSTACK=n` a stack overflow.
 pub fn arm_test_hook() {
-    let Some(n) = super::env::get(b"GENBREAK").and_then(|v| crate::cli::parse_u32(&v)) else { return };
-    // SAFETY: single-threaded; the handlers do not touch it.
-    unsafe { TEST_COUNTDOWN = n };
+    for (name, fault) in
+        [(&b"GENBREAK"[..], Fault::Break), (b"GENFAULT", Fault::Exception), (b"GENSTACK", Fault::Stack)]
+    {
+        if let Some(n) = super::env::get(name).and_then(|v| crate::cli::parse_u32(&v)) {
+            // SAFETY: single-threaded; the handlers do not touch it.
+            unsafe { TEST_HOOK = (n, fault) };
+        }
+    }
 }
 
 fn test_hook() {
     // SAFETY: single-threaded; the handlers do not touch it.
-    let left = unsafe { &mut *core::ptr::addr_of_mut!(TEST_COUNTDOWN) };
+    let (left, fault) = unsafe { &mut *core::ptr::addr_of_mut!(TEST_HOOK) };
     if *left > 0 {
         *left -= 1;
         if *left == 0 {
-            super::regs::int23(&mut Regs::ax(0));
+            match fault {
+                Fault::Break => super::regs::int23(&mut Regs::ax(0)),
+                // SAFETY: raises #UD on purpose; the exception handler ends the program.
+                Fault::Exception => unsafe { core::arch::asm!("ud2") },
+                Fault::Stack => {
+                    super::stack::overflow_for_test(u32::MAX);
+                }
+            }
         }
     }
 }

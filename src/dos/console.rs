@@ -3,20 +3,35 @@
 //! COMMAND.COM cannot redirect stderr, so error lines are also appended to the file
 //! named by the environment variable GENERR when it is set (`SET GENERR=ERRORS.LOG`):
 //! batch files can log what went wrong.
-use super::handle::Handle;
+use super::handle::{borrowed, Handle};
+use core::mem::ManuallyDrop;
 use embedded_io::Write as _;
 
 pub struct Console {
-    handle: Handle,
+    handle: ManuallyDrop<Handle>,
     also_to_generr: bool,
 }
 
 pub fn stdout() -> Console {
-    Console { handle: Handle(1), also_to_generr: false }
+    Console { handle: borrowed(1), also_to_generr: false }
 }
 
 pub fn stderr() -> Console {
-    Console { handle: Handle(2), also_to_generr: true }
+    Console { handle: borrowed(2), also_to_generr: true }
+}
+
+/// Stderr for progress lines: not copied to %GENERR% (they are not errors).
+pub fn status() -> Console {
+    Console { handle: borrowed(2), also_to_generr: false }
+}
+
+/// Whether stdout is a character device (the screen), not redirected to a file
+/// (INT 21h AX=4400h: DX bit 7 is set for a device).
+pub fn stdout_is_device() -> bool {
+    let mut r = super::regs::Regs::ax(0x4400);
+    r.ebx = 1;
+    super::regs::int21(&mut r);
+    !r.carry() && r.edx & 0x80 != 0
 }
 
 impl Console {

@@ -1,10 +1,19 @@
 //! The DOS environment block (segment at PSP:2Ch): `NAME=value` strings, NUL-separated.
 use super::flat;
 
+extern "C" {
+    /// PSP:2Ch as DOS left it (a DPMI host turns the PSP's copy into a selector).
+    static dos_env_seg: u16;
+}
+
+fn segment() -> u16 {
+    // SAFETY: written once by the 16-bit startup before any Rust code runs.
+    unsafe { core::ptr::read_volatile(core::ptr::addr_of!(dos_env_seg)) }
+}
+
 /// The value of environment variable `name` (upper case, as COMMAND.COM stores it).
 pub fn get(name: &[u8]) -> Option<heapless::Vec<u8, 128>> {
-    // SAFETY: PSP:2Ch (inside our segment) holds the environment's segment.
-    let seg = unsafe { core::ptr::read_volatile(0x2C as *const u16) };
+    let seg = segment();
     if seg == 0 {
         return None;
     }
@@ -27,8 +36,7 @@ pub fn get(name: &[u8]) -> Option<heapless::Vec<u8, 128>> {
 /// environment strings), with its trailing backslash.
 pub fn program_dir() -> heapless::Vec<u8, 128> {
     let mut out = heapless::Vec::new();
-    // SAFETY: PSP:2Ch (inside our image) holds the environment's segment.
-    let seg = unsafe { core::ptr::read_volatile(0x2C as *const u16) };
+    let seg = segment();
     if seg == 0 {
         return out;
     }

@@ -1,9 +1,10 @@
-//! A byte buffer outside our 64 KB segment: an XMS block when there is a driver, else a
-//! conventional block. Freed on drop (and by the exit path, for XMS).
-use super::{conv, flat, xms};
+//! A byte buffer outside our 64 KB segment: an extended memory block when there is a
+//! source, else a conventional block. Freed on drop (and by the exit path, for extended
+//! memory).
+use super::{conv, extmem, flat};
 
 enum Backing {
-    Xms(xms::Block),
+    Extended(extmem::Block),
     Conventional(u16),
 }
 
@@ -16,19 +17,13 @@ pub struct FarBuf {
 impl FarBuf {
     /// `kb` KB (at most 512 KB from conventional memory).
     pub fn new(kb: u32) -> Option<FarBuf> {
-        if xms::driver().is_some() {
-            if let Ok(b) = xms::alloc(kb) {
-                let linear = b.linear;
-                return Some(FarBuf { backing: Some(Backing::Xms(b)), linear, len: kb as usize * 1024 });
-            }
+        if let Ok(b) = extmem::alloc(kb) {
+            let linear = b.linear;
+            return Some(FarBuf { backing: Some(Backing::Extended(b)), linear, len: kb as usize * 1024 });
         }
         let paragraphs = u16::try_from(kb * 64).ok()?;
         let seg = conv::alloc(paragraphs).ok()?;
         Some(FarBuf { backing: Some(Backing::Conventional(seg)), linear: (seg as u32) << 4, len: kb as usize * 1024 })
-    }
-
-    pub fn is_xms(&self) -> bool {
-        matches!(self.backing, Some(Backing::Xms(_)))
     }
 
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
@@ -41,7 +36,7 @@ impl FarBuf {
 impl Drop for FarBuf {
     fn drop(&mut self) {
         match self.backing.take() {
-            Some(Backing::Xms(b)) => xms::free(b),
+            Some(Backing::Extended(b)) => extmem::free(b),
             Some(Backing::Conventional(seg)) => conv::free(seg),
             None => {}
         }

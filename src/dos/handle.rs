@@ -10,11 +10,15 @@ use super::xfer;
 /// Largest single INT 21h transfer we ask for (CX is 16-bit; keep it paragraph-aligned).
 const MAX_CALL: usize = 0xFE00;
 
+/// An open DOS file handle; closed when dropped.
 #[derive(Debug)]
-pub struct Handle(pub u16);
+pub struct Handle(u16);
 
-pub const STDOUT: Handle = Handle(1);
-pub const STDERR: Handle = Handle(2);
+/// A handle this program does not own (stdout, stderr, the scratch file whose closing
+/// the exit path manages): never closed on drop.
+pub(super) fn borrowed(number: u16) -> core::mem::ManuallyDrop<Handle> {
+    core::mem::ManuallyDrop::new(Handle(number))
+}
 
 impl Handle {
     /// One INT 21h read/write of at most `MAX_CALL` bytes at `seg:off`.
@@ -31,32 +35,65 @@ impl Handle {
         Ok(r.ax_value() as usize)
     }
 
-    /// Reads or writes `buf`, going through the transfer buffer when `buf` is out of
-    /// reach of DS:DX. Returns the bytes moved (short at end of file or disk full).
-    fn move_bytes(&self, ah: u8, buf: *mut u8, len: usize) -> Result<usize, DosError> {
+    /// The `seg:off` of `buf` when DOS can reach it directly (inside our 64 KB segment).
+    fn direct(buf: &[u8]) -> Option<(u16, u16)> {
+        let addr = buf.as_ptr() as usize;
+        (addr + buf.len() <= 0xFFFF).then(|| (super::regs::data_segment(), addr as u16))
+    }
+
+    /// Moves `len` bytes by calls of `step(done)`, each returning (bytes moved, bytes
+    /// asked); stops early when a call moves less than it asked (end of file, disk full).
+    fn move_all(
+        len: usize,
+        mut step: impl FnMut(usize) -> Result<(usize, usize), DosError>,
+    ) -> Result<usize, DosError> {
         let mut done = 0;
         while done < len {
-            let addr = buf as usize + done;
-            let direct = addr + (len - done).min(MAX_CALL) <= 0xFFFF;
-            let chunk = if direct { (len - done).min(MAX_CALL) } else { (len - done).min(xfer::size()) };
-            let moved = if direct {
-                self.transfer(ah, super::regs::data_segment(), addr as u16, chunk)?
-            } else {
-                if ah == WRITE {
-                    xfer::copy_in(addr, chunk);
-                }
-                let n = self.transfer(ah, xfer::segment(), 0, chunk)?;
-                if ah == READ {
-                    xfer::copy_out(addr, n);
-                }
-                n
-            };
+            let (moved, asked) = step(done)?;
             done += moved;
-            if moved < chunk {
-                break; // end of file, or disk full
+            if moved < asked {
+                break;
             }
         }
         Ok(done)
+    }
+
+    /// Reads into `buf`, through the transfer buffer when DS:DX cannot reach it. Returns
+    /// the bytes read (short at end of file).
+    fn read_into(&self, buf: &mut [u8]) -> Result<usize, DosError> {
+        Handle::move_all(buf.len(), |done| {
+            let rest = &mut buf[done..];
+            match Handle::direct(rest) {
+                Some((seg, off)) => {
+                    let chunk = rest.len().min(MAX_CALL);
+                    Ok((self.transfer(READ, seg, off, chunk)?, chunk))
+                }
+                None => {
+                    let chunk = rest.len().min(xfer::size());
+                    let n = self.transfer(READ, xfer::segment(), 0, chunk)?;
+                    xfer::copy_out(&mut rest[..n]);
+                    Ok((n, chunk))
+                }
+            }
+        })
+    }
+
+    /// Writes `buf`, as `read_into`. Returns the bytes written (short when the disk is full).
+    fn write_from(&self, buf: &[u8]) -> Result<usize, DosError> {
+        Handle::move_all(buf.len(), |done| {
+            let rest = &buf[done..];
+            match Handle::direct(rest) {
+                Some((seg, off)) => {
+                    let chunk = rest.len().min(MAX_CALL);
+                    Ok((self.transfer(WRITE, seg, off, chunk)?, chunk))
+                }
+                None => {
+                    let chunk = rest.len().min(xfer::size());
+                    xfer::copy_in(&rest[..chunk]);
+                    Ok((self.transfer(WRITE, xfer::segment(), 0, chunk)?, chunk))
+                }
+            }
+        })
     }
 
     pub fn open(name: &[u8], write: bool) -> Result<Handle, DosError> {
@@ -82,12 +119,8 @@ impl Handle {
         Ok(h)
     }
 
-    pub fn close(self) {
-        let mut r = Regs::ax(0x3E00);
-        r.ebx = self.0 as u32;
-        int21(&mut r);
-        core::mem::forget(self);
-    }
+    /// Closes the file (as dropping it does; the name says it at the call site).
+    pub fn close(self) {}
 
     /// Moves the file pointer; `whence` 0 = start, 1 = current, 2 = end.
     pub fn seek_raw(&self, whence: u8, offset: i32) -> Result<u32, DosError> {
@@ -103,6 +136,14 @@ impl Handle {
     }
 }
 
+impl Drop for Handle {
+    fn drop(&mut self) {
+        let mut r = Regs::ax(0x3E00);
+        r.ebx = self.0 as u32;
+        int21(&mut r);
+    }
+}
+
 const READ: u8 = 0x3F;
 const WRITE: u8 = 0x40;
 
@@ -112,13 +153,13 @@ impl embedded_io::ErrorType for Handle {
 
 impl embedded_io::Read for Handle {
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, DosError> {
-        self.move_bytes(READ, buf.as_mut_ptr(), buf.len())
+        self.read_into(buf)
     }
 }
 
 impl embedded_io::Write for Handle {
     fn write(&mut self, buf: &[u8]) -> Result<usize, DosError> {
-        let n = self.move_bytes(WRITE, buf.as_ptr() as *mut u8, buf.len())?;
+        let n = self.write_from(buf)?;
         if n == 0 && !buf.is_empty() {
             return Err(DosError::DiskFull);
         }
@@ -158,7 +199,7 @@ impl AsciiZ {
     /// Puts the name where DOS can read it (the transfer buffer, below 1 MB) and points
     /// DS:DX at it.
     fn pass_in(&self, r: &mut Regs) {
-        xfer::copy_in(self.bytes.as_ptr() as usize, self.bytes.len());
+        xfer::copy_in(&self.bytes);
         r.ds = xfer::segment();
         r.edx = 0;
     }

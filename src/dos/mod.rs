@@ -9,17 +9,22 @@ pub mod brk;
 pub mod console;
 pub mod conv;
 pub mod cpu;
+pub mod dpmi;
 pub mod env;
 pub mod error;
+pub mod extmem;
 pub mod farbuf;
 pub mod flat;
 pub mod handle;
 pub mod heap;
+pub mod mode;
 mod realmode;
 pub mod regs;
+pub mod stack;
 mod startup;
 pub mod tempfile;
 pub mod timer;
+pub mod vcpi;
 pub mod xfer;
 pub mod xms;
 
@@ -28,16 +33,17 @@ pub use handle::Handle;
 
 use core::fmt::Write as _;
 
-/// ERRORLEVELs (DESIGN.md §7).
+/// ERRORLEVELs for the platform's own exits, from the one error type's `ExitCode`.
 pub mod exit_code {
-    pub const OK: u8 = 0;
-    pub const USAGE: u8 = 1;
-    pub const IO: u8 = 2;
-    pub const BAD_MODEL: u8 = 3;
-    pub const OUT_OF_MEMORY: u8 = 4;
-    pub const UNSUPPORTED: u8 = 5;
-    pub const INTERRUPTED: u8 = 6;
-    pub const INTERNAL: u8 = 7;
+    use crate::ExitCode;
+    pub const OK: u8 = ExitCode::Ok.code();
+    pub const USAGE: u8 = ExitCode::Usage.code();
+    pub const IO: u8 = ExitCode::Io.code();
+    pub const BAD_MODEL: u8 = ExitCode::BadModel.code();
+    pub const OUT_OF_MEMORY: u8 = ExitCode::OutOfMemory.code();
+    pub const UNSUPPORTED: u8 = ExitCode::Unsupported.code();
+    pub const INTERRUPTED: u8 = ExitCode::Interrupted.code();
+    pub const INTERNAL: u8 = ExitCode::Internal.code();
 }
 
 extern "C" {
@@ -56,14 +62,23 @@ macro_rules! dos_main {
     };
 }
 
-/// Called by `_start` once the CPU is known to be a 386+ in real mode.
+/// Called by the startup code once GEN runs in 32-bit protected mode (raw, VCPI or DPMI).
 #[no_mangle]
 extern "C" fn dos_entry() -> ! {
+    stack::arm();
+    if mode::current() == mode::Mode::Dpmi {
+        dpmi::install_fault_handlers();
+    }
     brk::install();
     if !xfer::init() {
         fail(exit_code::OUT_OF_MEMORY, "not enough conventional memory for the 32 KB transfer buffer");
     }
-    xms::init();
+    // A DPMI client takes extended memory from its host, never from XMS. `GENXMS=OFF`
+    // ignores the XMS driver (a test hook: VCPI's own pages, or conventional memory only).
+    let xms_off = env::get(b"GENXMS").is_some_and(|v| v.eq_ignore_ascii_case(b"OFF"));
+    if mode::current() != mode::Mode::Dpmi && !xms_off {
+        xms::init();
+    }
     // SAFETY: `dos_main` is defined by the binary through `dos_main!` with this signature.
     let code = unsafe { dos_main() };
     // The program's values are dropped by now: whatever the heap still holds leaked.
@@ -78,16 +93,30 @@ extern "C" fn dos_cpu_exception(vector: u32) -> ! {
     exit(exit_code::INTERNAL)
 }
 
-/// The one exit path: deletes the scratch file, frees every XMS handle, restores
-/// vectors, returns to DOS.
+/// The one exit path: deletes the scratch file, frees every XMS handle, DPMI block and
+/// VCPI page, restores vectors, returns to DOS.
 pub fn exit(code: u8) -> ! {
     tempfile::remove_live();
-    xms::release_all();
+    extmem::release_all();
     brk::restore();
+    terminate(code)
+}
+
+/// Returns to DOS with ERRORLEVEL `code`, nothing else.
+fn terminate(code: u8) -> ! {
+    if mode::current() == mode::Mode::Dpmi {
+        dpmi::exit(code);
+    }
     let mut r = regs::Regs::ax(0x4C00 | code as u16);
     regs::int21(&mut r);
-    loop {}
+    // DOS does not come back from AH=4Ch; should it, stop here rather than run on.
+    loop {
+        core::hint::spin_loop()
+    }
 }
+
+/// Set by the first panic: a panic inside the exit path must not start it again.
+static PANICKING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
 /// Prints `GEN: <message>` to stderr and exits with `code`.
 pub fn fail(code: u8, message: &str) -> ! {
@@ -99,6 +128,9 @@ pub fn fail(code: u8, message: &str) -> ! {
 /// that, and it becomes the out-of-memory exit with the tag, size and budget.
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo) -> ! {
+    if PANICKING.swap(true, core::sync::atomic::Ordering::Relaxed) {
+        terminate(exit_code::INTERNAL);
+    }
     match heap::last_failure() {
         Some(crate::mem::TrackError::OverBudget { tag, bytes, in_use, limit }) => {
             let _ = writeln!(
@@ -113,8 +145,8 @@ fn panic(_info: &core::panic::PanicInfo) -> ! {
         Some(crate::mem::TrackError::TableFull { tag, bytes }) => {
             let _ = writeln!(
                 console::stderr(),
-                "GEN: out of memory: the accounting table is full ({} live blocks); {tag} asked for {bytes} bytes\r",
-                heap::RECORDS
+                "GEN: out of memory: the accounting table is full ({} live blocks) and no room to grow it; {tag} asked for {bytes} bytes\r",
+                heap::accounting().record_slots
             );
             exit(exit_code::OUT_OF_MEMORY)
         }

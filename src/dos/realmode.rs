@@ -1,16 +1,19 @@
-//! Calls from 32-bit protected mode down to real mode: DOS and BIOS interrupts, the XMS
-//! driver, and hardware interrupts that arrive while we compute.
+//! Calls from 32-bit protected mode down to real mode (raw) or V86 mode (VCPI): DOS and
+//! BIOS interrupts, the XMS driver, and hardware interrupts that arrive while we compute.
+//! (A DPMI client has the host do all of this: dpmi.rs.)
 //!
-//! `dos_real_call` copies the caller's `Regs` into a buffer below 64 KB, switches to
-//! real mode (through the 16-bit descriptor, then CR0.PE = 0 and a far return to the
-//! PSP segment), runs `int N` (the immediate is patched in) or the XMS far call, stores
-//! the registers back and returns to protected mode.
+//! `dos_real_call` copies the caller's `Regs` into a buffer below 64 KB and leaves
+//! protected mode: raw, through the 16-bit descriptor, CR0.PE = 0 and a far return to the
+//! PSP segment; VCPI, through the server's far entry with a V86 frame for the same place.
+//! There it runs `int N` (the immediate is patched in) or the XMS far call, stores the
+//! registers back and returns: raw, by setting CR0.PE again; VCPI, by INT 67h DE0Ch.
 //!
 //! The IDT sends every vector to a stub that pushes its number. Hardware interrupts
-//! (IRQ 0-7 arrive as vectors 8-15, IRQ 8-15 as 0x70-0x77; the master PIC's in-service
-//! register tells an IRQ from a CPU exception with the same number) are reflected to
-//! their real-mode handlers the same way; anything else is a CPU exception and ends the
-//! program through `dos_cpu_exception` (ERRORLEVEL 7, XMS freed).
+//! (IRQ 0-7 at the master PIC's base, 08h unless a VCPI server moved it, IRQ 8-15 at the
+//! slave's, 70h; when the master sits at 08h its in-service register tells an IRQ from a
+//! CPU exception with the same number) are reflected to their real-mode handlers the same
+//! way; anything else is a CPU exception and ends the program through
+//! `dos_cpu_exception` (ERRORLEVEL 7, XMS freed).
 use core::arch::global_asm;
 
 global_asm!(
@@ -25,7 +28,7 @@ global_asm!(
     movw    %ax, %ss
     .endm
 
-    # From 32-bit protected mode (interrupts off) to real mode at label \rm, on the
+    # Raw: from 32-bit protected mode (interrupts off) to real mode at label \rm, on the
     # real-mode stack: through the 16-bit descriptor, clear CR0.PE, far return to the PSP
     # segment. The 32-bit stack pointer must already be saved in dos_pm_esp.
     .macro DOS_TO_REAL rm
@@ -40,10 +43,32 @@ global_asm!(
     pushw   %cs:dos_rm_seg
     pushw   $\rm
     lretw
+    .code32
     .endm
 
-    # From real mode (interrupts off) back to 32-bit protected mode at label \pm, with
-    # the 32-bit stack pointer from dos_pm_esp.
+    # VCPI: from 32-bit protected mode (interrupts off) to V86 mode at label \v86, with
+    # every segment register = the PSP and SP on the real-mode stack: the server's far
+    # entry takes a V86 frame (GS FS DS ES SS ESP EFLAGS CS EIP) and wants DS to map the
+    # whole linear space. The 32-bit stack pointer must already be saved in dos_pm_esp.
+    .macro DOS_TO_V86 v86
+    movzwl  dos_rm_seg, %eax
+    pushl   %eax                            # GS
+    pushl   %eax                            # FS
+    pushl   %eax                            # DS
+    pushl   %eax                            # ES
+    pushl   %eax                            # SS
+    pushl   $_rm_stack_top                  # ESP
+    pushl   $0x0002                         # EFLAGS (reserved)
+    pushl   %eax                            # CS
+    pushl   $\v86                           # EIP
+    movw    $0x30, %ax
+    movw    %ax, %ds
+    movl    $0xDE0C, %eax
+    lcall   *%cs:dos_vcpi_entry
+    .endm
+
+    # Raw: from real mode (interrupts off) back to 32-bit protected mode at label \pm,
+    # with the 32-bit stack pointer from dos_pm_esp.
     .macro DOS_TO_PROT pm
     lidtl   %cs:dos_pm_idtr
     movl    %cr0, %eax
@@ -56,9 +81,24 @@ global_asm!(
     movl    dos_pm_esp, %esp
     .endm
 
+    # VCPI: from V86 mode (interrupts off) back to 32-bit protected mode at label \pm
+    # through INT 67h DE0Ch. The server loads our TR, so our TSS must not be marked busy.
+    .macro DOS_V86_TO_PROT pm
+    movl    $\pm, %cs:dos_vcpi_switch_eip
+    andb    $0xFD, %cs:dos_gdt + 0x28 + 5
+    movl    %cs:dos_base, %esi
+    addl    $dos_vcpi_switch, %esi
+    movw    $0xDE0C, %ax
+    int     $0x67
+    .code32
+\pm:
+    DOS_LOAD_SEGS $0x10
+    movl    dos_pm_esp, %esp
+    .endm
+
     .section .text16.dos_real,"ax"
     .code32
-    # First entry from startup.rs: segments, stack, .bss, IDT, then Rust.
+    # First entry in raw and VCPI mode: segments, stack, .bss, IDT, then Rust.
     .globl dos_pm_start
 dos_pm_start:
     DOS_LOAD_SEGS $0x10
@@ -91,10 +131,16 @@ dos_real_call:                              # cdecl (Regs *r, u32 kind): kind 0-
     movl    %eax, dos_rc_kind
     movb    %al, .Lrc_int + 1
     movl    %esp, dos_pm_esp
+    cmpb    $1, dos_mode
+    je      .Lrc_to_v86
     DOS_TO_REAL .Lrc_rm
+.Lrc_to_v86:
+    DOS_TO_V86 .Lrc_v86
+    .code16
 .Lrc_rm:
     DOS_LOAD_SEGS %cs:dos_rm_seg
     lidtw   %cs:dos_rm_idtr
+.Lrc_v86:
     movl    %cs:dos_rc_buf + 0, %eax
     movl    %cs:dos_rc_buf + 4, %ebx
     movl    %cs:dos_rc_buf + 8, %ecx
@@ -125,7 +171,14 @@ dos_real_call:                              # cdecl (Regs *r, u32 kind): kind 0-
     popw    %ax
     movzwl  %ax, %eax
     movl    %eax, %cs:dos_rc_buf + 28
+    cmpb    $1, %cs:dos_mode
+    je      .Lrc_back_v86
     DOS_TO_PROT .Lrc_pm
+    jmp     .Lrc_tail
+    .code16
+.Lrc_back_v86:
+    DOS_V86_TO_PROT .Lrc_pm_v86
+.Lrc_tail:
     movl    24(%esp), %edi
     movl    $dos_rc_buf, %esi
     movl    $8, %ecx
@@ -170,40 +223,57 @@ dos_build_idt:
 dos_isr_common:
     pushal
     movl    32(%esp), %eax
-    cmpl    $0x70, %eax
-    jb      1f
-    cmpl    $0x77, %eax
-    jbe     .Lreflect
-1:
-    cmpl    $8, %eax
-    jb      .Lfatal
-    cmpl    $15, %eax
-    ja      .Lfatal
-    # Vectors 8-15: IRQ 0-7, unless the PIC has no such interrupt in service.
-    leal    -8(%eax), %ecx
+    movzbl  dos_pic_slave, %ecx             # IRQ 8-15?
+    movl    %eax, %edx
+    subl    %ecx, %edx
+    cmpl    $8, %edx
+    jb      .Lslave_irq
+    movzbl  dos_pic_master, %ecx            # IRQ 0-7?
+    movl    %eax, %edx
+    subl    %ecx, %edx
+    cmpl    $8, %edx
+    jae     .Lfatal
+    cmpl    $0x20, %ecx                     # above the exceptions: surely an IRQ
+    jae     .Lmaster_irq
+    # The master PIC at 08h: an IRQ only if the PIC has it in service.
     movb    $0x0B, %al
     outb    %al, $0x20
     inb     $0x20, %al
     movzbl  %al, %eax
-    btl     %ecx, %eax
-    jc      2f
-    cmpl    $7, %ecx                        # spurious IRQ 7: nothing to do
+    btl     %edx, %eax
+    jc      .Lmaster_irq
+    cmpl    $7, %edx                        # spurious IRQ 7: nothing to do
     je      .Liret
-    leal    8(%ecx), %eax
+    movl    32(%esp), %eax
     jmp     .Lfatal
-2:
-    leal    8(%ecx), %eax
+.Lmaster_irq:
+    leal    8(%edx), %eax                   # real-mode vectors: 08h-0Fh, 70h-77h
+    jmp     .Lreflect
+.Lslave_irq:
+    leal    0x70(%edx), %eax
 .Lreflect:
     movb    %al, .Lrf_int + 1
     movl    %esp, dos_pm_esp
+    cmpb    $1, dos_mode
+    je      .Lrf_to_v86
     DOS_TO_REAL .Lrf_rm
+.Lrf_to_v86:
+    DOS_TO_V86 .Lrf_v86
+    .code16
 .Lrf_rm:
     DOS_LOAD_SEGS %cs:dos_rm_seg
     lidtw   %cs:dos_rm_idtr
+.Lrf_v86:
 .Lrf_int:
     int     $0x00
     cli
+    cmpb    $1, %cs:dos_mode
+    je      .Lrf_back_v86
     DOS_TO_PROT .Lrf_pm
+    jmp     .Liret
+    .code16
+.Lrf_back_v86:
+    DOS_V86_TO_PROT .Lrf_pm_v86
 .Liret:
     popal
     addl    $4, %esp

@@ -39,6 +39,16 @@ extern "C" {
 }
 
 fn real_call(r: &mut Regs, kind: u32) {
+    super::stack::check();
+    if super::mode::current() == super::mode::Mode::Dpmi {
+        if kind == XMS_CALL {
+            // A DPMI client takes its memory from the host: no XMS calls (AX = 0, BL = 80h).
+            r.eax = 0;
+            r.ebx = 0x80;
+            return;
+        }
+        return super::dpmi::real_int(r, kind as u8);
+    }
     // SAFETY: the routine reads and writes only `*r` (copied through a low buffer) and
     // the CPU registers it saves and restores; real-mode code sees the same memory.
     unsafe { dos_real_call(r, kind) }
@@ -55,6 +65,10 @@ pub fn int1a(r: &mut Regs) {
 }
 pub fn int11(r: &mut Regs) {
     real_call(r, 0x11)
+}
+/// The EMS/VCPI driver (VCPI mode only).
+pub fn int67(r: &mut Regs) {
+    real_call(r, 0x67)
 }
 /// Raises INT 23h as DOS does on Ctrl-C (the break test hook, `brk.rs`).
 pub fn int23(r: &mut Regs) {

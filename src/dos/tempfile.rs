@@ -3,9 +3,10 @@
 //! comes first — its owner dropping it, or the exit path (errors, Ctrl-C, CPU
 //! exceptions included), so no run leaves one behind.
 use super::error::DosError;
-use super::handle::Handle;
+use super::handle::{borrowed, Handle};
 use super::regs::{int21, Regs};
 use super::xfer;
+use core::mem::ManuallyDrop;
 use heapless::Vec;
 
 /// Name of the live scratch file (one at a time), with its handle, for the exit path.
@@ -23,7 +24,8 @@ fn live() -> &'static mut Option<Live> {
 }
 
 pub struct TempFile {
-    handle: Handle,
+    /// Closed by `remove_live`, which also deletes the file.
+    handle: ManuallyDrop<Handle>,
 }
 
 impl TempFile {
@@ -42,7 +44,7 @@ impl TempFile {
         }
         let mut path = [0u8; 128];
         path[..dir.len()].copy_from_slice(&dir);
-        xfer::copy_in(path.as_ptr() as usize, path.len());
+        xfer::copy_in(&path);
         let mut r = Regs::ax(0x5A00);
         r.ecx = 0; // normal attributes
         r.ds = xfer::segment();
@@ -52,10 +54,10 @@ impl TempFile {
             return Err(DosError::from_code(r.ax_value()));
         }
         let handle = r.ax_value();
-        xfer::copy_out(path.as_mut_ptr() as usize, path.len());
+        xfer::copy_out(&mut path);
         let len = path.iter().position(|&b| b == 0).unwrap_or(0);
         *live() = Some(Live { handle, name: Vec::from_slice(&path[..len]).unwrap_or_default() });
-        Ok(TempFile { handle: Handle(handle) })
+        Ok(TempFile { handle: borrowed(handle) })
     }
 
     /// The file's full name (for messages).
@@ -79,7 +81,7 @@ pub fn remove_live() {
     int21(&mut r);
     let mut name = [0u8; 128];
     name[..l.name.len()].copy_from_slice(&l.name);
-    xfer::copy_in(name.as_ptr() as usize, name.len());
+    xfer::copy_in(&name);
     let mut r = Regs::ax(0x4100);
     r.ds = xfer::segment();
     r.edx = 0;
@@ -92,13 +94,13 @@ impl embedded_io::ErrorType for TempFile {
 
 impl embedded_io::Read for TempFile {
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, DosError> {
-        embedded_io::Read::read(&mut self.handle, buf)
+        embedded_io::Read::read(&mut *self.handle, buf)
     }
 }
 
 impl embedded_io::Write for TempFile {
     fn write(&mut self, buf: &[u8]) -> Result<usize, DosError> {
-        embedded_io::Write::write(&mut self.handle, buf)
+        embedded_io::Write::write(&mut *self.handle, buf)
     }
     fn flush(&mut self) -> Result<(), DosError> {
         Ok(())
@@ -107,6 +109,6 @@ impl embedded_io::Write for TempFile {
 
 impl embedded_io::Seek for TempFile {
     fn seek(&mut self, pos: embedded_io::SeekFrom) -> Result<u64, DosError> {
-        embedded_io::Seek::seek(&mut self.handle, pos)
+        embedded_io::Seek::seek(&mut *self.handle, pos)
     }
 }

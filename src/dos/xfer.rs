@@ -28,16 +28,20 @@ pub fn size() -> usize {
     PARAGRAPHS as usize * 16
 }
 
-fn linear() -> u32 {
-    (segment() as u32) << 4
+/// The buffer as a slice: `size()` bytes of a DOS block this program owns until exit.
+fn buffer() -> &'static mut [u8] {
+    assert!(segment() != 0, "transfer buffer used before init");
+    // SAFETY: the block was allocated by `init` and is never freed before exit; GEN is
+    // single-threaded and every caller uses the slice only within one call.
+    unsafe { core::slice::from_raw_parts_mut(flat::pointer((segment() as u32) << 4), size()) }
 }
 
-/// Copies `len` bytes from the pointer `addr` into the buffer.
-pub fn copy_in(addr: usize, len: usize) {
-    flat::copy(linear(), flat::linear(addr as *const u8), len);
+/// Copies `src` (at most `size()` bytes) to the start of the buffer.
+pub fn copy_in(src: &[u8]) {
+    buffer()[..src.len()].copy_from_slice(src);
 }
 
-/// Copies `len` bytes from the buffer to the pointer `addr`.
-pub fn copy_out(addr: usize, len: usize) {
-    flat::copy(flat::linear(addr as *const u8), linear(), len);
+/// Fills `dst` (at most `size()` bytes) from the start of the buffer.
+pub fn copy_out(dst: &mut [u8]) {
+    dst.copy_from_slice(&buffer()[..dst.len()]);
 }

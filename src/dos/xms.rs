@@ -14,7 +14,7 @@ impl XmsError {
             0xA0 => "no free extended memory",
             0xA1 => "no free XMS handles",
             0xA2 | 0xA3 => "invalid XMS handle",
-            0xAA | 0xAB | 0xAC | 0xAD => "XMS lock error",
+            0xAA..=0xAD => "XMS lock error",
             0x80 => "XMS function not implemented",
             0x8E | 0x8F => "XMS driver error",
             _ => "XMS error",
@@ -39,8 +39,8 @@ pub struct Free {
 pub struct Block {
     handle: u16,
     pub kb: u32,
-    /// Linear address of the first byte.
-    pub linear: u32,
+    /// Physical address of the first byte (the driver's lock answer).
+    pub physical: u32,
 }
 
 const MAX_HANDLES: usize = 16;
@@ -90,7 +90,7 @@ pub fn driver() -> Option<Driver> {
 }
 
 fn is_v3() -> bool {
-    driver().map_or(false, |d| d.version >= 0x0300)
+    driver().is_some_and(|d| d.version >= 0x0300)
 }
 
 pub fn query_free() -> Free {
@@ -131,8 +131,8 @@ pub fn alloc(kb: u32) -> Result<Block, XmsError> {
         release(handle);
         return Err(e);
     }
-    let linear = ((lock.edx & 0xFFFF) << 16) | (lock.ebx & 0xFFFF);
-    Ok(Block { handle, kb, linear })
+    let physical = ((lock.edx & 0xFFFF) << 16) | (lock.ebx & 0xFFFF);
+    Ok(Block { handle, kb, physical })
 }
 
 /// Unlocks and frees a block.
@@ -162,9 +162,4 @@ pub fn release_all() {
         let mut r = Regs::ax(0x0600);
         let _ = call(&mut r);
     }
-}
-
-/// Handles currently owned (for the leak report).
-pub fn owned_count() -> usize {
-    owned().len()
 }

@@ -24,6 +24,9 @@ pub(crate) fn read_exact<R: Read>(io: &mut R, buf: &mut [u8], section: SectionId
 }
 
 /// Reads `n` bytes from the current position in stack-sized chunks (no hashing).
+/// Never inlined: its 16 KB buffer belongs on the stack only while it runs (GEN's
+/// protected-mode stack is 64 KB).
+#[inline(never)]
 pub(crate) fn read_raw<R: Read>(
     io: &mut R,
     section: SectionId,
@@ -99,6 +102,7 @@ impl<'a, R: Read + Seek> SectionReader<'a, R> {
     }
 
     /// Reads `n` bytes in stack-sized chunks, handing each to `sink`.
+    #[inline(never)]
     pub fn read_chunks(&mut self, n: u64, mut sink: impl FnMut(&[u8])) -> Result<(), FormatError> {
         let mut buf = [0u8; CHUNK];
         let mut left = n;

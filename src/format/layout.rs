@@ -125,6 +125,47 @@ impl LayerPart {
     }
 }
 
+/// The four matrices of a layer (weights as (out = rows, in = cols)), each with its bias.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Matrix {
+    Qkv,
+    AttnOut,
+    FfnIn,
+    FfnOut,
+}
+
+impl Matrix {
+    pub const ALL: [Matrix; 4] = [Matrix::Qkv, Matrix::AttnOut, Matrix::FfnIn, Matrix::FfnOut];
+
+    /// The layer table entry of the matrix.
+    pub fn part(self) -> LayerPart {
+        match self {
+            Matrix::Qkv => LayerPart::AttnQkv,
+            Matrix::AttnOut => LayerPart::AttnOut,
+            Matrix::FfnIn => LayerPart::FfnIn,
+            Matrix::FfnOut => LayerPart::FfnOut,
+        }
+    }
+
+    /// (rows, cols) for the model dimensions.
+    pub fn shape(self, c: &ModelConfig) -> (u32, u32) {
+        let (e, f) = (c.embed_dim, c.ffn_dim);
+        match self {
+            Matrix::Qkv => (e.saturating_mul(3), e),
+            Matrix::AttnOut => (e, e),
+            Matrix::FfnIn => (f, e),
+            Matrix::FfnOut => (e, f),
+        }
+    }
+}
+
+/// The two LayerNorms of a layer: before attention and before the FFN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Norm {
+    Ln1,
+    Ln2,
+}
+
 /// One layer section: the table, then the ten records.
 pub fn layer_section_size(c: &ModelConfig) -> Option<u64> {
     LayerPart::ALL.iter().try_fold(LAYER_TABLE_SIZE, |acc, p| acc.checked_add(p.record_size(c)?))

@@ -3,7 +3,7 @@
 //! `docs/FORMAT.md` is the single truth for the byte layout; each file here matches one
 //! part of it: `header` (§2), `layout` (sizes, §3–§6), `records` (§4–§5), `reader`,
 //! `writer`. The engine reads through `embedded-io` `Read + Seek`, so the same code runs
-//! on DOS (INT 21h handles), on the host (`crate::hostio::StdIo`) and in tests (`MemFile`).
+//! on DOS (INT 21h handles), on the host (`crate::hostio::FromStd`) and in tests (`MemFile`).
 
 pub mod crc;
 pub mod error;
@@ -21,7 +21,7 @@ mod tests;
 
 pub use error::{FormatError, SectionId};
 pub use header::{Header, ModelConfig, Section, HEADER_SIZE, MAX_LAYERS, VERSION};
-pub use layout::LayerPart;
+pub use layout::{LayerPart, Matrix, Norm};
 pub use mem_file::MemFile;
 pub use reader::{LayerTable, MatrixId, ModelReader};
 pub use records::MatrixInfo;

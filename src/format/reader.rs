@@ -10,7 +10,7 @@ use embedded_io::{Read, Seek};
 use super::error::{FormatError, SectionId};
 use super::header::{Header, ModelConfig, Section};
 use super::io::{read_raw, seek_to, SectionReader};
-use super::layout::{LayerPart, RecordShape, LAYER_TABLE_ENTRIES, LAYER_TABLE_SIZE};
+use super::layout::{LayerPart, Matrix, RecordShape, LAYER_TABLE_ENTRIES, LAYER_TABLE_SIZE};
 use super::records::{self, MatrixInfo};
 use super::weights::{empty_matrix, LayerRecordMut, LayerWeights, ModelWeights, NormParams};
 use crate::math::QMatrix;
@@ -22,8 +22,8 @@ pub enum MatrixId {
     PosEmbed,
     /// The untied output head (an error when the head is tied: use `Embed`).
     Output,
-    /// A matrix part of layer `.0` (`AttnQkv`, `AttnOut`, `FfnIn`, `FfnOut`).
-    Layer(u32, LayerPart),
+    /// A matrix of layer `.0`.
+    Layer(u32, Matrix),
 }
 
 /// A layer's table: the file offset of each part, in `LayerPart::ALL` order.
@@ -125,7 +125,7 @@ impl<R: Read + Seek> ModelReader<R> {
     /// As `read_layer_into`, without the CRC: for layers checked once with
     /// `verify_section` (streaming reads them again for every token). The layer table
     /// and every record header are still checked.
-    pub fn read_layer_into_checked(&mut self, i: usize, out: &mut LayerWeights) -> Result<(), FormatError> {
+    pub fn read_layer_into_unchecked(&mut self, i: usize, out: &mut LayerWeights) -> Result<(), FormatError> {
         let section = self.header.layer(i)?;
         let c = self.header.config;
         let mut sr = SectionReader::start_checked(&mut self.io, SectionId::Layer(i as u32), section)?;
@@ -200,12 +200,10 @@ impl<R: Read + Seek> ModelReader<R> {
                 (SectionId::Output, h.output, h.output.offset, c.vocab_size, c.embed_dim)
             }
             MatrixId::Output => return Err(FormatError::BadField { field: "output head (tied)", value: 1 }),
-            MatrixId::Layer(i, part) => {
+            MatrixId::Layer(i, m) => {
                 let section = h.layer(i as usize)?;
-                let RecordShape::Matrix { rows, cols } = part.shape(&c) else {
-                    return Err(FormatError::BadField { field: "layer part (not a matrix)", value: part as u32 });
-                };
-                let offset = self.layer_table(i as usize)?.offset(part);
+                let (rows, cols) = m.shape(&c);
+                let offset = self.layer_table(i as usize)?.offset(m.part());
                 (SectionId::Layer(i), section, offset, rows, cols)
             }
         };

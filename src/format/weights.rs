@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 
 use super::header::ModelConfig;
-use super::layout::LayerPart;
+use super::layout::{LayerPart, Matrix, Norm};
 use crate::math::planes::is_plane_group;
 use crate::math::{Layout, QMatrix};
 
@@ -67,6 +67,41 @@ impl LayerWeights {
             LayerPart::AttnOutBias => LayerRecord::Vector(&self.attn_out_bias),
             LayerPart::FfnInBias => LayerRecord::Vector(&self.ffn_in_bias),
             LayerPart::FfnOutBias => LayerRecord::Vector(&self.ffn_out_bias),
+        }
+    }
+
+    pub fn matrix(&self, m: Matrix) -> &QMatrix {
+        match m {
+            Matrix::Qkv => &self.attn_qkv,
+            Matrix::AttnOut => &self.attn_out,
+            Matrix::FfnIn => &self.ffn_in,
+            Matrix::FfnOut => &self.ffn_out,
+        }
+    }
+
+    pub fn matrix_mut(&mut self, m: Matrix) -> &mut QMatrix {
+        match m {
+            Matrix::Qkv => &mut self.attn_qkv,
+            Matrix::AttnOut => &mut self.attn_out,
+            Matrix::FfnIn => &mut self.ffn_in,
+            Matrix::FfnOut => &mut self.ffn_out,
+        }
+    }
+
+    /// The bias added to the output of matrix `m`.
+    pub fn bias(&self, m: Matrix) -> &[i32] {
+        match m {
+            Matrix::Qkv => &self.qkv_bias,
+            Matrix::AttnOut => &self.attn_out_bias,
+            Matrix::FfnIn => &self.ffn_in_bias,
+            Matrix::FfnOut => &self.ffn_out_bias,
+        }
+    }
+
+    pub fn norm(&self, n: Norm) -> &NormParams {
+        match n {
+            Norm::Ln1 => &self.norm1,
+            Norm::Ln2 => &self.norm2,
         }
     }
 

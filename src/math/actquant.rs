@@ -35,6 +35,16 @@ pub struct ActQ {
 }
 
 impl ActQ {
+    /// Heap bytes `new(len, group)` allocates: an i32 per value, a u16 per group.
+    pub const fn bytes(len: usize, group: usize) -> usize {
+        4 * len + 2 * (len / if group == 0 { 1 } else { group })
+    }
+
+    /// Heap bytes `for_matvec(len, group)` allocates.
+    pub const fn for_matvec_bytes(len: usize, group: usize) -> usize {
+        Self::bytes(len, group) + PlaneScratch::bytes(group)
+    }
+
     /// A zero row of `len` values quantized per `group`.
     pub fn new(len: usize, group: usize) -> Result<ActQ, MathError> {
         check_group(len, group)?;
@@ -42,7 +52,7 @@ impl ActQ {
     }
 
     /// [`ActQ::new`] with the bit-plane kernels' buffers ([`PlaneScratch::bytes`]), so a
-    /// matvec neither zeroes nor allocates them.
+    /// matvec neither zeroes nor allocates them. Allocates [`ActQ::for_matvec_bytes`].
     pub fn for_matvec(len: usize, group: usize) -> Result<ActQ, MathError> {
         let mut a = ActQ::new(len, group)?;
         a.scratch = PlaneScratch::new(group);

@@ -15,6 +15,7 @@
 //! A table costs 256 adds and stores per 8 columns, so a matvec pays about 2·32
 //! instructions per column once (per block of rows), against one `imul` saved per MAC.
 
+use alloc::rc::Rc;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::cell::RefCell;
@@ -25,7 +26,7 @@ use super::matvec::{finish, round_half, WeightRows};
 
 /// Group sizes stored and multiplied as bit planes (K = 2, 4, 6, 8 table bytes a plane);
 /// other groups keep row-major int8 and the `imul` kernels.
-pub fn is_plane_group(group: usize) -> bool {
+pub const fn is_plane_group(group: usize) -> bool {
     matches!(group, 16 | 32 | 48 | 64)
 }
 
@@ -192,10 +193,14 @@ const BLOCK: usize = 512;
 
 /// The bit-plane kernel's buffers: a group's tables and a block's row sums. Kept with a
 /// matvec input ([`ActQ::for_matvec`]) so a call neither zeroes nor allocates them; a
-/// call without them uses zeroed stack buffers (same results). Not part of any value:
-/// every two are equal, and a clone is empty.
+/// call without them uses zeroed stack buffers (same results). Inputs that are never
+/// multiplied at the same time share one ([`PlaneScratch::share`]). Not part of any
+/// value: every two are equal, and a clone is empty.
 #[derive(Default)]
-pub struct PlaneScratch(RefCell<Buffers>);
+pub struct PlaneScratch(Option<Rc<RefCell<Buffers>>>);
+
+/// What `Rc::new(RefCell::new(Buffers))` allocates: two counts, the borrow flag, two Vecs.
+type RcBox = (usize, usize, RefCell<Buffers>);
 
 #[derive(Default)]
 struct Buffers {
@@ -209,13 +214,20 @@ impl PlaneScratch {
         if !is_plane_group(group) {
             return PlaneScratch::default();
         }
-        PlaneScratch(RefCell::new(Buffers { tables: vec![[0; 256]; group / 8], sums: vec![0; BLOCK] }))
+        let b = Buffers { tables: vec![[0; 256]; group / 8], sums: vec![0; BLOCK] };
+        PlaneScratch(Some(Rc::new(RefCell::new(b))))
     }
 
-    /// Bytes [`PlaneScratch::new`] allocates for `group` (for the memory plan).
-    pub fn bytes(group: usize) -> usize {
+    /// The same buffers, for another input of the same group.
+    pub fn share(&self) -> PlaneScratch {
+        PlaneScratch(self.0.clone())
+    }
+
+    /// Bytes [`PlaneScratch::new`] allocates for `group` (for the memory plan; the Rc
+    /// counts are in the allocation).
+    pub const fn bytes(group: usize) -> usize {
         if is_plane_group(group) {
-            group / 8 * 1024 + BLOCK * 8
+            group / 8 * 1024 + BLOCK * 8 + core::mem::size_of::<RcBox>()
         } else {
             0
         }
@@ -250,7 +262,7 @@ pub fn rows_planes<P: PlaneGroup<K, G>, const K: usize, const G: usize>(
     bias: Option<&[i32]>,
     out: &mut [i32],
 ) {
-    if let Ok(mut b) = x.scratch.0.try_borrow_mut() {
+    if let Some(Ok(mut b)) = x.scratch.0.as_ref().map(|c| c.try_borrow_mut()) {
         let Buffers { tables, sums } = &mut *b;
         if let (Some(tables), Some(sums)) = (tables.first_chunk_mut::<K>(), sums.first_chunk_mut::<BLOCK>()) {
             return planes_kernel::<P, K, G>(w, x, bias, out, tables, sums);

@@ -41,6 +41,13 @@ pub struct QMatrix {
 }
 
 impl QMatrix {
+    /// Heap bytes of a `rows x cols` matrix at `group`: int8 weights and a u16 mantissa
+    /// per group (what the reader and the matrix pool allocate for it).
+    pub const fn bytes(rows: usize, cols: usize, group: usize) -> usize {
+        let weights = rows * cols;
+        weights + 2 * (weights / if group == 0 { 1 } else { group })
+    }
+
     pub fn groups_per_row(&self) -> usize {
         self.cols / self.group
     }

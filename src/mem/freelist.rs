@@ -2,7 +2,10 @@
 //!
 //! It hands out *addresses* (u32), not pointers, so it is plain safe code tested on the
 //! host; the DOS heap turns its addresses into flat pointers. Free ranges live in a
-//! fixed-capacity table sorted by address; a full table is an error, not a panic.
+//! table sorted by address; a full table is an error, not a panic (the owner grows it
+//! and tries again).
+
+use super::Table;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Range {
@@ -18,8 +21,10 @@ pub enum FreeListError {
     TableFull,
 }
 
+/// Free ranges in `N` inline slots, then in whatever larger table its owner gives it
+/// (`grow`).
 pub struct FreeList<const N: usize> {
-    free: heapless::Vec<Range, N>,
+    free: Table<Range, N>,
 }
 
 impl<const N: usize> Default for FreeList<N> {
@@ -30,7 +35,7 @@ impl<const N: usize> Default for FreeList<N> {
 
 impl<const N: usize> FreeList<N> {
     pub const fn new() -> Self {
-        FreeList { free: heapless::Vec::new() }
+        FreeList { free: Table::new() }
     }
 
     /// Adds memory to manage (same as freeing a range that was never allocated).
@@ -112,6 +117,20 @@ impl<const N: usize> FreeList<N> {
 
     pub fn ranges(&self) -> &[Range] {
         &self.free
+    }
+
+    /// Slots in the range table now.
+    pub fn capacity(&self) -> usize {
+        self.free.capacity()
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.free.is_full()
+    }
+
+    /// Moves the ranges into `bigger` (see `Table::grow`).
+    pub fn grow(&mut self, bigger: &'static mut [Range]) -> Result<Option<&'static mut [Range]>, &'static mut [Range]> {
+        self.free.grow(bigger)
     }
 }
 

@@ -2,8 +2,10 @@
 //! DOS heap turns the addresses it hands out into pointers.
 pub mod freelist;
 pub mod matrix_pool;
+pub mod table;
 pub mod tracker;
 
 pub use freelist::{FreeList, FreeListError, Range};
 pub use matrix_pool::{MatrixPool, PoolError, PoolStats};
-pub use tracker::{Grant, Record, TrackError, Tracker};
+pub use table::Table;
+pub use tracker::{Record, TrackError, Tracker};

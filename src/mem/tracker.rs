@@ -1,6 +1,7 @@
 //! Byte accounting: every buffer the engine holds is a record here, with its tag and the
 //! line that asked for it. Requests past the limit are refused with a named error, and
 //! whatever is still recorded at exit is a leak.
+use super::Table;
 use core::panic::Location;
 
 #[derive(Clone, Copy, Debug)]
@@ -19,23 +20,10 @@ pub enum TrackError {
     TableFull { tag: &'static str, bytes: u32 },
 }
 
-/// Identifies one grant; give it back with `release`.
-#[derive(Debug, PartialEq, Eq)]
-#[must_use = "a grant that is never released is a leak"]
-pub struct Grant {
-    id: u32,
-    bytes: u32,
-}
-
-impl Grant {
-    pub fn bytes(&self) -> u32 {
-        self.bytes
-    }
-}
-
+/// Records live blocks in `N` inline slots, then in whatever larger table its owner
+/// gives it (`grow`): no fixed ceiling on how many blocks a run holds.
 pub struct Tracker<const N: usize> {
-    records: heapless::Vec<Record, N>,
-    next_id: u32,
+    records: Table<Record, N>,
     in_use: u32,
     peak: u32,
     grants: u32,
@@ -49,8 +37,7 @@ impl<const N: usize> Tracker<N> {
     /// A tracker for `budget` bytes that warns at 85 % and refuses past 95 %.
     pub const fn new(budget: u32) -> Self {
         Tracker {
-            records: heapless::Vec::new(),
-            next_id: 1,
+            records: Table::new(),
             in_use: 0,
             peak: 0,
             grants: 0,
@@ -74,21 +61,9 @@ impl<const N: usize> Tracker<N> {
         (self.budget as u64 * self.refuse_permille as u64 / 1000) as u32
     }
 
-    /// Records `bytes` for `tag`, or refuses if it would pass the limit.
-    #[track_caller]
-    pub fn reserve(&mut self, tag: &'static str, bytes: u32) -> Result<Grant, TrackError> {
-        let id = self.next_id;
-        self.record(id, tag, bytes, Location::caller())?;
-        self.next_id += 1;
-        Ok(Grant { id, bytes })
-    }
-
-    pub fn release(&mut self, grant: Grant) {
-        self.release_id(grant.id);
-    }
-
-    /// Records a grant the caller names itself (an allocator uses the address), with
-    /// the call site it knows. Same limit and table checks as `reserve`.
+    /// Records a grant of `bytes` for `tag` under `id` (an allocator uses the address),
+    /// with the call site it knows; refuses it past the limit, or when the table is full
+    /// (then the owner grows the table and tries again).
     pub fn record(
         &mut self,
         id: u32,
@@ -153,7 +128,7 @@ impl<const N: usize> Tracker<N> {
     /// The `M` largest records, largest first.
     pub fn top<const M: usize>(&self) -> heapless::Vec<Record, M> {
         let mut top: heapless::Vec<Record, M> = heapless::Vec::new();
-        for r in &self.records {
+        for r in self.records.iter() {
             let pos = top.iter().position(|t| t.bytes < r.bytes).unwrap_or(top.len());
             if pos < M {
                 if top.is_full() {
@@ -165,39 +140,54 @@ impl<const N: usize> Tracker<N> {
         top
     }
 
-    /// Bytes held under `tag`.
-    pub fn tag_total(&self, tag: &str) -> u32 {
-        self.records.iter().filter(|r| r.tag == tag).map(|r| r.bytes).sum()
+    /// Slots in the record table now.
+    pub fn capacity(&self) -> usize {
+        self.records.capacity()
+    }
+
+    /// Moves the records into `bigger` (see `Table::grow`).
+    pub fn grow(
+        &mut self,
+        bigger: &'static mut [Record],
+    ) -> Result<Option<&'static mut [Record]>, &'static mut [Record]> {
+        self.records.grow(bigger)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::boxed::Box;
+    use alloc::vec;
+
+    #[track_caller]
+    fn grant<const N: usize>(t: &mut Tracker<N>, id: u32, tag: &'static str, bytes: u32) -> Result<(), TrackError> {
+        t.record(id, tag, bytes, Location::caller())
+    }
 
     #[test]
     fn counts_peak_and_releases() {
         let mut t = Tracker::<8>::new(1000);
-        let a = t.reserve("kv", 300).unwrap();
-        let b = t.reserve("weights", 400).unwrap();
+        grant(&mut t, 1, "kv", 300).unwrap();
+        grant(&mut t, 2, "weights", 400).unwrap();
         assert_eq!((t.in_use(), t.peak(), t.grants()), (700, 700, 2));
-        t.release(a);
+        assert_eq!(t.release_id(1), Some(300));
         assert_eq!(t.in_use(), 400);
-        let c = t.reserve("scratch", 100).unwrap();
+        grant(&mut t, 3, "scratch", 100).unwrap();
         assert_eq!(t.peak(), 700);
-        assert_eq!(t.tag_total("weights"), 400);
         let top = t.top::<1>();
         assert_eq!(top[0].tag, "weights");
-        t.release(b);
-        t.release(c);
+        t.release_id(2);
+        t.release_id(3);
         assert!(t.outstanding().is_empty());
+        assert_eq!(t.release_id(3), None);
     }
 
     #[test]
     fn refuses_past_the_limit_and_names_it() {
         let mut t = Tracker::<8>::new(1000);
-        let _a = t.reserve("weights", 900).unwrap();
-        let e = t.reserve("kv", 51).unwrap_err();
+        grant(&mut t, 1, "weights", 900).unwrap();
+        let e = grant(&mut t, 2, "kv", 51).unwrap_err();
         assert_eq!(e, TrackError::OverBudget { tag: "kv", bytes: 51, in_use: 900, limit: 950 });
         assert!(t.take_warning());
         assert!(!t.take_warning());
@@ -206,16 +196,20 @@ mod tests {
     #[test]
     fn leak_report_names_the_call_site() {
         let mut t = Tracker::<8>::new(1000);
-        let _g = t.reserve("lost", 10).unwrap();
+        grant(&mut t, 1, "lost", 10).unwrap();
         let leak = t.outstanding()[0];
         assert_eq!(leak.tag, "lost");
         assert!(leak.site.file().ends_with("tracker.rs"));
     }
 
     #[test]
-    fn full_table_refuses() {
+    fn a_full_table_refuses_until_it_grows() {
         let mut t = Tracker::<1>::new(1000);
-        let _a = t.reserve("a", 1).unwrap();
-        assert_eq!(t.reserve("b", 1), Err(TrackError::TableFull { tag: "b", bytes: 1 }));
+        grant(&mut t, 1, "a", 1).unwrap();
+        assert_eq!(grant(&mut t, 2, "b", 1), Err(TrackError::TableFull { tag: "b", bytes: 1 }));
+        let filler = t.outstanding()[0];
+        assert!(t.grow(Box::leak(vec![filler; 4].into_boxed_slice())).unwrap().is_none());
+        grant(&mut t, 2, "b", 1).unwrap();
+        assert_eq!((t.capacity(), t.outstanding().len(), t.in_use()), (4, 2, 2));
     }
 }

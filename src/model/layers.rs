@@ -1,22 +1,24 @@
-//! Where a forward pass gets its weights. It asks its source for each matvec and for
-//! each LayerNorm's parameters, so a source may hold every weight (`Resident`), one layer,
-//! or only a layer's norms and biases with its matrices read by rows (`Streamed`).
+//! Where a forward pass gets its weights. It asks its source for each matvec, each
+//! LayerNorm's parameters, the token embedding row and the output head, so a source may
+//! hold every weight (`Resident`), one layer, or only a layer's norms and biases with its
+//! matrices read by rows (`Streamed`).
 use super::ModelError;
-use crate::format::{LayerPart, LayerRecord, LayerWeights, NormParams};
+use crate::format::{Header, LayerWeights, Matrix, Norm, NormParams, SectionId};
 use crate::math::{matvec, ActQ, QMatrix};
 use crate::mem::PoolStats;
 use alloc::vec::Vec;
 
-/// The four matrices of a layer; `part as usize` is their index here.
-pub const MATRIX_PARTS: [LayerPart; 4] = [LayerPart::AttnQkv, LayerPart::AttnOut, LayerPart::FfnIn, LayerPart::FfnOut];
-
-pub trait LayerSource {
-    /// LayerNorm `part` (`Norm1` or `Norm2`) of layer `layer`.
-    fn norm(&mut self, layer: usize, part: LayerPart) -> Result<&NormParams, ModelError>;
-    /// `out = W · x + b` for matrix `part` of layer `layer`, with that matrix's bias (the
+pub trait WeightSource {
+    /// LayerNorm `n` of layer `layer`.
+    fn norm(&mut self, layer: usize, n: Norm) -> Result<&NormParams, ModelError>;
+    /// `out = W · x + b` for matrix `m` of layer `layer`, with that matrix's bias (the
     /// source adds it: the kernel rounds once with the bias in, and the caller could not
     /// borrow the bias from a source it lends mutably).
-    fn matvec(&mut self, layer: usize, part: LayerPart, x: &ActQ, out: &mut [i32]) -> Result<(), ModelError>;
+    fn matvec(&mut self, layer: usize, m: Matrix, x: &ActQ, out: &mut [i32]) -> Result<(), ModelError>;
+    /// Row `token` of the token embedding, Q16.16.
+    fn embed_row(&mut self, token: usize, out: &mut [i32]) -> Result<(), ModelError>;
+    /// `out = W_head · x` (the untied head, else the token embedding).
+    fn head_matvec(&mut self, x: &ActQ, out: &mut [i32]) -> Result<(), ModelError>;
     /// Bytes read from the file so far for weights (0 when resident).
     fn bytes_streamed(&self) -> u64 {
         0
@@ -25,62 +27,62 @@ pub trait LayerSource {
     fn pool_stats(&self) -> Option<PoolStats> {
         None
     }
-    /// Row `token` of the token embedding, when it is not in memory.
-    fn embed_row(&mut self, _token: usize, _out: &mut [i32]) -> Result<(), ModelError> {
-        Err(ModelError::NotStreamed)
+}
+
+/// The token embedding and output head, in memory.
+pub struct Head {
+    /// wte (vocab, dim); also the output head when tied.
+    pub embed: QMatrix,
+    /// The untied output head (None when tied).
+    pub output: Option<QMatrix>,
+}
+
+impl Head {
+    pub fn embed_row(&self, token: usize, out: &mut [i32]) -> Result<(), ModelError> {
+        Ok(self.embed.view().row_q16(token, out)?)
     }
-    /// `out = W_head · x`, when the output head is not in memory.
-    fn head_matvec(&mut self, _x: &ActQ, _out: &mut [i32]) -> Result<(), ModelError> {
-        Err(ModelError::NotStreamed)
+
+    pub fn matvec(&self, x: &ActQ, out: &mut [i32]) -> Result<(), ModelError> {
+        Ok(matvec(self.output.as_ref().unwrap_or(&self.embed).view(), x, None, out)?)
     }
 }
 
-/// Every layer loaded once.
-pub struct Resident(pub Vec<LayerWeights>);
-
-impl LayerSource for Resident {
-    fn norm(&mut self, layer: usize, part: LayerPart) -> Result<&NormParams, ModelError> {
-        norm_of(&self.0[layer], part)
-    }
-
-    fn matvec(&mut self, layer: usize, part: LayerPart, x: &ActQ, out: &mut [i32]) -> Result<(), ModelError> {
-        layer_matvec(&self.0[layer], part, x, out)
-    }
+/// Every weight loaded once.
+pub struct Resident {
+    pub layers: Vec<LayerWeights>,
+    pub head: Head,
 }
 
-pub(crate) fn norm_of(w: &LayerWeights, part: LayerPart) -> Result<&NormParams, ModelError> {
-    match w.record(part) {
-        LayerRecord::Norm(n) => Ok(n),
-        _ => Err(ModelError::WrongPart(part)),
+impl Resident {
+    /// Bytes every weight takes in memory: the section lengths (record headers and
+    /// padding included) bound what the reader allocates for them; and the table of
+    /// layers itself.
+    pub fn bytes(h: &Header) -> u64 {
+        let sections: u64 =
+            h.sections().filter(|(id, _)| *id != SectionId::Tokenizer).map(|(_, s)| s.length as u64).sum();
+        sections + h.config.num_layers as u64 * core::mem::size_of::<LayerWeights>() as u64
     }
 }
 
-/// The bias added to the output of matrix `part`.
-pub(crate) fn bias_of(w: &LayerWeights, part: LayerPart) -> Result<&[i32], ModelError> {
-    let bias = match part {
-        LayerPart::AttnQkv => &w.qkv_bias,
-        LayerPart::AttnOut => &w.attn_out_bias,
-        LayerPart::FfnIn => &w.ffn_in_bias,
-        LayerPart::FfnOut => &w.ffn_out_bias,
-        _ => return Err(ModelError::WrongPart(part)),
-    };
-    Ok(bias)
-}
+impl WeightSource for Resident {
+    fn norm(&mut self, layer: usize, n: Norm) -> Result<&NormParams, ModelError> {
+        Ok(self.layers[layer].norm(n))
+    }
 
-pub(crate) fn matrix_mut(w: &mut LayerWeights, part: LayerPart) -> Result<&mut QMatrix, ModelError> {
-    match part {
-        LayerPart::AttnQkv => Ok(&mut w.attn_qkv),
-        LayerPart::AttnOut => Ok(&mut w.attn_out),
-        LayerPart::FfnIn => Ok(&mut w.ffn_in),
-        LayerPart::FfnOut => Ok(&mut w.ffn_out),
-        _ => Err(ModelError::WrongPart(part)),
+    fn matvec(&mut self, layer: usize, m: Matrix, x: &ActQ, out: &mut [i32]) -> Result<(), ModelError> {
+        layer_matvec(&self.layers[layer], m, x, out)
+    }
+
+    fn embed_row(&mut self, token: usize, out: &mut [i32]) -> Result<(), ModelError> {
+        self.head.embed_row(token, out)
+    }
+
+    fn head_matvec(&mut self, x: &ActQ, out: &mut [i32]) -> Result<(), ModelError> {
+        self.head.matvec(x, out)
     }
 }
 
-/// Matrix `part` of a layer in memory, times `x`, plus its bias.
-pub(crate) fn layer_matvec(w: &LayerWeights, part: LayerPart, x: &ActQ, out: &mut [i32]) -> Result<(), ModelError> {
-    let LayerRecord::Matrix(m) = w.record(part) else {
-        return Err(ModelError::WrongPart(part));
-    };
-    Ok(matvec(m.view(), x, Some(bias_of(w, part)?), out)?)
+/// Matrix `m` of a layer in memory, times `x`, plus its bias.
+pub(crate) fn layer_matvec(w: &LayerWeights, m: Matrix, x: &ActQ, out: &mut [i32]) -> Result<(), ModelError> {
+    Ok(matvec(w.matrix(m).view(), x, Some(w.bias(m)), out)?)
 }

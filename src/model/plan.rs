@@ -6,12 +6,9 @@
 //! says how much would have been needed. Where the KV cache lives is chosen alongside
 //! (`plan_kv`): in memory, spilled to disk, or block-sparse.
 use super::plan_kv;
-use super::row_chunks::{chunk_rows, row_bytes};
-use super::streamed::{StreamOptions, HEAD_CHUNK_ROWS};
-use super::{KvMode, KvShape, RunState};
-use crate::format::layout::RecordShape;
-use crate::format::{Header, LayerPart, MatrixInfo, SectionId};
-use crate::sample::Sampler;
+use super::streamed::StreamOptions;
+use super::{KvMode, KvShape, Resident};
+use crate::format::Header;
 
 /// Share of the budget a plan may fill (the rest absorbs allocator slack).
 pub const PLAN_PERMILLE: u64 = 800;
@@ -64,6 +61,19 @@ pub struct PlanInput {
     pub can_spill: bool,
 }
 
+/// Default share of the budget past which allocations are refused (`/REFUSE`), per mille.
+pub const REFUSE_PERMILLE: u32 = 950;
+
+impl PlanInput {
+    /// What the plan gets for a heap of `total` bytes that refuses past `refuse_permille`
+    /// of it: the plan fills 80 % of a budget sized for refusal at 95 %, so a lower
+    /// refusal line shrinks that budget in proportion.
+    pub fn new(total: u64, refuse_permille: u32, want_ctx: usize, can_spill: bool) -> PlanInput {
+        let budget = total * refuse_permille.min(REFUSE_PERMILLE) as u64 / REFUSE_PERMILLE as u64;
+        PlanInput { budget, want_ctx, can_spill }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MemoryPlan {
     pub mode: Mode,
@@ -98,73 +108,52 @@ pub struct DoesNotFit {
 
 /// Every weights mode with the bytes it needs, in the order the plan tries them.
 pub fn weight_options(h: &Header) -> [(Mode, u64); 3 + ROW_CHUNK_BOUNDS.len()] {
-    let c = h.config;
-    let (mut non_layer, mut layers, mut largest_layer, mut head) = (0u64, 0u64, 0u64, 0u64);
-    for (id, s) in h.sections() {
-        let len = s.length as u64;
-        match id {
-            SectionId::Tokenizer | SectionId::Header => {}
-            SectionId::Layer(_) => {
-                layers += len;
-                largest_layer = largest_layer.max(len);
-            }
-            SectionId::Embed | SectionId::Output => {
-                non_layer += len;
-                head += len;
-            }
-            _ => non_layer += len,
-        }
-    }
-    let (resident, streamed) = (non_layer + layers, non_layer + largest_layer);
-    let (d, f, g) = (c.embed_dim as usize, c.ffn_dim as usize, c.group_size as usize);
-    // Chunks of head rows plus one embedding row (the pool keeps both).
-    let head_rows = (HEAD_CHUNK_ROWS + 1) * row_bytes(d, g);
-    let all_streamed = streamed - head + head_rows as u64;
-    // A layer's norms and biases, and where each layer's matrices lie.
-    let vectors: u64 = LayerPart::ALL
-        .iter()
-        .map(|p| match p.shape(&c) {
-            RecordShape::Matrix { .. } => 0,
-            RecordShape::Vector { len } => 4 * len as u64,
-            RecordShape::Norm { len } => 8 * len as u64,
-        })
-        .sum();
-    let infos = c.num_layers as u64 * core::mem::size_of::<[MatrixInfo; 4]>() as u64;
-    let by_rows = streamed - head - largest_layer + vectors + infos;
-    let mut options = [(Mode::Resident, resident); 3 + ROW_CHUNK_BOUNDS.len()];
-    options[1] = (Mode::StreamLayers, streamed);
-    options[2] = (Mode::StreamAll, all_streamed);
+    let mut options = [(Mode::Resident, 0); 3 + ROW_CHUNK_BOUNDS.len()];
+    options[1].0 = Mode::StreamLayers;
+    options[2].0 = Mode::StreamAll;
     for (o, &bound) in options[3..].iter_mut().zip(&ROW_CHUNK_BOUNDS) {
-        // The pool holds one chunk buffer per row width (d and f) and an embedding row.
-        let b = bound as usize;
-        let chunks = chunk_rows(b, d, &c) * row_bytes(d, g) + chunk_rows(b, f, &c) * row_bytes(f, g);
-        *o = (Mode::StreamRows { chunk_bytes: bound }, by_rows + (chunks + row_bytes(d, g)) as u64);
+        o.0 = Mode::StreamRows { chunk_bytes: bound };
+    }
+    for (mode, bytes) in options.iter_mut() {
+        *bytes = match mode.stream_options() {
+            None => Resident::bytes(h),
+            Some(o) => o.ram_bytes(h),
+        };
     }
     options
+}
+
+/// The figures of one way of running: weights in `mode` (`weights` bytes), the KV cache
+/// in `kv` at `ctx` tokens, each from the footprint function beside what allocates it.
+pub fn estimate(h: &Header, mode: Mode, weights: u64, ctx: usize, kv: KvMode) -> MemoryPlan {
+    let shape = KvShape::of(&h.config);
+    MemoryPlan {
+        mode,
+        ctx,
+        weights,
+        kv: kv.ram_bytes(shape, ctx) as u64,
+        // The forward pass's buffers, the sampler's and the generator's window.
+        scratch: super::generate::bytes(&h.config, ctx) as u64,
+        // The section blob and the parsed tables live side by side while loading.
+        tokenizer: h.tokenizer.length as u64 * 2,
+        budget: 0,
+        kv_mode: kv,
+        kv_file: kv.file_bytes(shape, ctx),
+        kv_why: "",
+    }
 }
 
 pub fn plan(h: &Header, input: PlanInput) -> Result<MemoryPlan, DoesNotFit> {
     let c = h.config;
     let usable = input.budget * PLAN_PERMILLE / 1000;
     let options = weight_options(h);
-    // The section blob and the parsed tables live side by side while loading.
-    let tokenizer = h.tokenizer.length as u64 * 2;
     let n_ctx = c.n_ctx as usize;
     let auto = input.want_ctx == 0;
     let start = if auto { n_ctx } else { input.want_ctx.min(n_ctx) };
-    let shape = KvShape::of(&c);
     let make = |mode, ctx: usize, weights, kv: KvMode| MemoryPlan {
-        mode,
-        ctx,
-        weights,
-        kv: kv.ram_bytes(shape, ctx) as u64,
-        // The forward pass's buffers and the sampler's.
-        scratch: (RunState::bytes(&c, ctx) + Sampler::bytes(c.vocab_size as usize)) as u64,
-        tokenizer,
         budget: input.budget,
-        kv_mode: kv,
-        kv_file: kv.file_bytes(shape, ctx),
         kv_why: plan_kv::why(kv, ctx < start, auto, input.can_spill),
+        ..estimate(h, mode, weights, ctx, kv)
     };
     let min_ctx = MIN_CTX.min(n_ctx);
     let mut needed = u64::MAX;

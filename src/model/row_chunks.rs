@@ -2,9 +2,9 @@
 //! from the matrix pool, and each chunk is multiplied as it arrives. Rows are independent,
 //! so the result is bit-identical to the whole matvec. Row reads are not CRC-checked: the
 //! sections they come from are verified once, when the stream opens.
-use super::layers::bias_of;
 use super::ModelError;
-use crate::format::{LayerPart, LayerWeights, MatrixId, MatrixInfo, ModelConfig, ModelReader, SectionId};
+use crate::format::layout::RecordShape;
+use crate::format::{LayerPart, LayerWeights, Matrix, MatrixId, MatrixInfo, ModelConfig, ModelReader, SectionId};
 use crate::math::{matvec, ActQ, MathError, QMatrix};
 use crate::mem::MatrixPool;
 use alloc::vec::Vec;
@@ -16,7 +16,7 @@ pub const POOL_ENTRIES: usize = 8;
 
 /// Bytes one matrix row takes in memory: int8 weights and a u16 scale per group.
 pub fn row_bytes(cols: usize, group: usize) -> usize {
-    cols + 2 * (cols / group.max(1))
+    QMatrix::bytes(1, cols, group)
 }
 
 /// Rows per chunk so that a chunk stays within `bound` bytes (at least one row).
@@ -87,7 +87,7 @@ pub(super) struct RowLayers {
     /// Norms and biases of layer `loaded`; the matrices stay empty.
     vectors: LayerWeights,
     loaded: Option<usize>,
-    /// Where each layer's matrices lie, by `part as usize` (`MATRIX_PARTS` order).
+    /// Where each layer's matrices lie, in `Matrix::ALL` order.
     infos: Vec<[MatrixInfo; 4]>,
     chunk_bytes: usize,
 }
@@ -112,16 +112,25 @@ impl RowLayers {
         let mut infos = Vec::with_capacity(n);
         let verified = verify_layers(r)?;
         for i in 0..n {
-            let mut info = |p| r.matrix_info(MatrixId::Layer(i as u32, p));
-            infos.push([
-                info(LayerPart::AttnQkv)?,
-                info(LayerPart::AttnOut)?,
-                info(LayerPart::FfnIn)?,
-                info(LayerPart::FfnOut)?,
-            ]);
+            let mut info = |m| r.matrix_info(MatrixId::Layer(i as u32, m));
+            infos.push([info(Matrix::Qkv)?, info(Matrix::AttnOut)?, info(Matrix::FfnIn)?, info(Matrix::FfnOut)?]);
         }
         let layers = RowLayers { vectors: LayerWeights::empty(), loaded: None, infos, chunk_bytes };
         Ok((layers, verified))
+    }
+
+    /// Bytes `open` and `vectors` keep (the matrix locations, one layer's norms and
+    /// biases), for the memory plan.
+    pub fn bytes(c: &ModelConfig) -> u64 {
+        let vectors: u64 = LayerPart::ALL
+            .iter()
+            .map(|p| match p.shape(c) {
+                RecordShape::Matrix { .. } => 0,
+                RecordShape::Vector { len } => 4 * len as u64,
+                RecordShape::Norm { len } => 8 * len as u64,
+            })
+            .sum();
+        vectors + c.num_layers as u64 * core::mem::size_of::<[MatrixInfo; 4]>() as u64
     }
 
     /// The norms and biases of `layer` (read unless they are the ones in memory).
@@ -138,19 +147,19 @@ impl RowLayers {
         Ok(&self.vectors)
     }
 
-    /// `out = W · x + b` for matrix `part` of `layer`, by chunks of rows.
+    /// `out = W · x + b` for matrix `m` of `layer`, by chunks of rows.
     pub fn matvec<R: Read + Seek>(
         &mut self,
         file: &mut PooledReader<R>,
         layer: usize,
-        part: LayerPart,
+        m: Matrix,
         x: &ActQ,
         out: &mut [i32],
     ) -> Result<(), ModelError> {
         file.reader.header().layer(layer)?;
-        let info = *self.infos[layer].get(part as usize).ok_or(ModelError::WrongPart(part))?;
+        let info = self.infos[layer][m as usize];
         let rows = chunk_rows(self.chunk_bytes, info.cols() as usize, file.reader.config());
-        let bias = bias_of(self.vectors(file, layer)?, part)?;
+        let bias = self.vectors(file, layer)?.bias(m);
         file.chunked_matvec(&info, rows, x, Some(bias), out)
     }
 }

@@ -1,6 +1,5 @@
 //! Scratch buffers for one forward pass, allocated once per model.
 use crate::format::ModelConfig;
-use crate::math::planes::PlaneScratch;
 use crate::math::{ActQ, MathError};
 use alloc::vec;
 use alloc::vec::Vec;
@@ -29,27 +28,48 @@ pub struct RunState {
     /// (vocab,) Q16.16.
     pub logits: Vec<i32>,
     /// When set, the forward pass marks the memory in use after each op.
-    pub timeline: Option<super::timeline::Timeline>,
+    /// (Boxed: `/STATS` alone uses it, and GEN's stack is small.)
+    pub timeline: Option<alloc::boxed::Box<super::timeline::Timeline>>,
+}
+
+/// The lengths of RunState's buffers for a model and context: the i32 (and u32) ones
+/// in field order, and (length, group) of the quantized ones. `new` allocates from it and
+/// `bytes` sums it, so the plan's figure is what is allocated.
+struct Sizes {
+    words: [usize; 9],
+    quantized: [(usize, usize); 3],
+}
+
+impl Sizes {
+    fn of(c: &ModelConfig, ctx: usize) -> Sizes {
+        let (d, f, v, g) = (c.embed_dim as usize, c.ffn_dim as usize, c.vocab_size as usize, c.group_size as usize);
+        let head = d / (c.num_heads as usize).max(1);
+        Sizes { words: [d, d, 3 * d, d, d, f, ctx, ctx, v], quantized: [(d, g), (f, g), (d, head)] }
+    }
 }
 
 impl RunState {
     pub fn new(c: &ModelConfig, ctx: usize) -> Result<RunState, MathError> {
-        let (d, f, g) = (c.embed_dim as usize, c.ffn_dim as usize, c.group_size as usize);
-        Ok(RunState {
-            x: vec![0; d],
-            xn: vec![0; d],
-            qkv: vec![0; 3 * d],
-            att: vec![0; d],
-            delta: vec![0; d],
-            hidden: vec![0; f],
-            scores: vec![0; ctx],
-            probs: vec![0; ctx],
-            xq: ActQ::for_matvec(d, g)?,
-            hq: ActQ::for_matvec(f, g)?,
-            qq: ActQ::new(d, d / c.num_heads as usize)?,
-            logits: vec![0; c.vocab_size as usize],
+        let Sizes { words: [x, xn, qkv, att, delta, hidden, scores, probs, logits], quantized: [xq, hq, qq] } =
+            Sizes::of(c, ctx);
+        let mut state = RunState {
+            x: vec![0; x],
+            xn: vec![0; xn],
+            qkv: vec![0; qkv],
+            att: vec![0; att],
+            delta: vec![0; delta],
+            hidden: vec![0; hidden],
+            scores: vec![0; scores],
+            probs: vec![0; probs],
+            xq: ActQ::for_matvec(xq.0, xq.1)?,
+            hq: ActQ::new(hq.0, hq.1)?,
+            qq: ActQ::new(qq.0, qq.1)?,
+            logits: vec![0; logits],
             timeline: None,
-        })
+        };
+        // Never multiplied at the same time: the two matvec inputs share their buffers.
+        state.hq.scratch = state.xq.scratch.share();
+        Ok(state)
     }
 
     /// Records the memory in use after `op` (of `layer`), when a timeline is set.
@@ -61,12 +81,11 @@ impl RunState {
 
     /// Bytes `new` allocates (for the memory plan).
     pub fn bytes(c: &ModelConfig, ctx: usize) -> usize {
-        let (d, f, v) = (c.embed_dim as usize, c.ffn_dim as usize, c.vocab_size as usize);
-        let heads = c.num_heads as usize;
-        let groups = (d + f) / c.group_size.max(1) as usize;
-        4 * (7 * d + f + 2 * ctx + v)
-            + 4 * (d + f + d)
-            + 2 * (groups + heads)
-            + 2 * PlaneScratch::bytes(c.group_size as usize)
+        let s = Sizes::of(c, ctx);
+        let [xq, hq, qq] = s.quantized;
+        4 * s.words.iter().sum::<usize>()
+            + ActQ::for_matvec_bytes(xq.0, xq.1)
+            + ActQ::bytes(hq.0, hq.1)
+            + ActQ::bytes(qq.0, qq.1)
     }
 }

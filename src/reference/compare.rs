@@ -5,7 +5,7 @@
 use std::vec::Vec;
 
 use super::{FloatModel, ReferenceError};
-use crate::model::{KvCache, LayerSource, Model, ModelError, RunState};
+use crate::model::{KvCache, KvMode, KvShape, Model, ModelError, RunState, WeightSource};
 
 #[derive(Clone, Copy, Debug)]
 pub struct Comparison {
@@ -35,8 +35,8 @@ impl std::fmt::Display for CompareError {
 }
 
 /// Scores `ids`; `progress` is called once per scored position.
-pub fn compare<L: LayerSource>(
-    model: &mut Model<L>,
+pub fn compare<W: WeightSource>(
+    model: &mut Model<W>,
     float: &FloatModel,
     ids: &[u32],
     mut progress: impl FnMut(),
@@ -46,7 +46,7 @@ pub fn compare<L: LayerSource>(
     let mut state = RunState::new(&c, ctx).map_err(|e| CompareError::Model(e.into()))?;
     let (mut nll_int, mut nll_float, mut agree, mut n) = (0f64, 0f64, 0usize, 0usize);
     for window in ids.chunks(ctx) {
-        let mut cache = KvCache::new(c.num_layers as usize, ctx, c.embed_dim as usize, c.num_heads as usize);
+        let mut cache = KvCache::new(KvShape::of(&c), ctx, KvMode::Memory, None).map_err(CompareError::Model)?;
         let mut fcache = float.new_cache();
         for (i, &t) in window.iter().enumerate() {
             model.forward(t, &mut cache, &mut state).map_err(CompareError::Model)?;

@@ -4,9 +4,11 @@ use std::path::Path;
 use std::vec;
 use std::vec::Vec;
 
+use crate::error::Error;
 use crate::format::{ModelWeights, NormParams};
-use crate::hostio::{open_model, OpenError};
+use crate::hostio::{open_model, path_bytes};
 use crate::math::{QMatrix, VEC_FRAC_BITS};
+use crate::model::ModelError;
 
 /// A row-major f32 matrix, rows = outputs, cols = inputs.
 #[derive(Clone, Debug, PartialEq)]
@@ -94,9 +96,12 @@ impl FloatModel {
     }
 
     /// Reads a GPT2BSCM file (every checksum verified) and dequantizes it.
-    pub fn from_model_file(path: &Path) -> Result<FloatModel, OpenError> {
-        let weights =
-            open_model(path)?.read_weights().map_err(|error| OpenError::Format { path: path.into(), error })?;
+    pub fn from_model_file(path: &Path) -> Result<FloatModel, Error<'_>> {
+        let weights = open_model(path)?.read_weights().map_err(|e| Error::Model {
+            name: path_bytes(path),
+            scratch: b"",
+            error: ModelError::Format(e),
+        })?;
         Ok(FloatModel::from_weights(&weights))
     }
 

@@ -64,6 +64,7 @@ pub struct Sampler {
     rng: Pcg32,
     vocab: usize,
     cands: candidates::Candidates,
+    /// A bit per token id of the history (for the repetition penalty).
     seen: Vec<u32>,
 }
 
@@ -94,16 +95,25 @@ impl Sampler {
         &self.params
     }
 
+    /// Adds `id` to the history the repetition penalty applies to (once per id,
+    /// however often it occurs).
+    pub fn note(&mut self, id: u32) -> Result<(), SampleError> {
+        if id as usize >= self.vocab {
+            return Err(SampleError::TokenOutOfRange(id));
+        }
+        self.seen[id as usize / 32] |= 1 << (id % 32);
+        Ok(())
+    }
+
     /// The next token id. `logits` (Q16.16, one per vocabulary entry) is used as
-    /// scratch: the repetition penalty is applied to it in place. `history` holds the
-    /// tokens the penalty applies to (each counted once, however often it occurs).
-    pub fn sample(&mut self, logits: &mut [i32], history: &[u32]) -> Result<u32, SampleError> {
+    /// scratch: the repetition penalty is applied to it in place, for every id noted.
+    pub fn sample(&mut self, logits: &mut [i32]) -> Result<u32, SampleError> {
         if logits.len() != self.vocab {
             return Err(SampleError::Vocab { expected: self.vocab, got: logits.len() });
         }
         let p = self.params;
         if p.rep_penalty_milli != 1000 {
-            apply_repetition_penalty(logits, history, p.rep_penalty_milli, &mut self.seen)?;
+            apply_repetition_penalty(logits, &self.seen, p.rep_penalty_milli)?;
         }
         if p.temperature_milli == 0 || p.top_k == 1 {
             return Ok(argmax(logits) as u32);

@@ -16,7 +16,7 @@ fn logits_of_probs(p: &[f64]) -> Vec<i32> {
 }
 
 fn draws(s: &mut Sampler, logits: &[i32], n: usize) -> Vec<u32> {
-    (0..n).map(|_| s.sample(&mut logits.to_vec(), &[]).unwrap()).collect()
+    (0..n).map(|_| s.sample(&mut logits.to_vec()).unwrap()).collect()
 }
 
 fn counts(ids: &[u32], vocab: usize) -> Vec<usize> {
@@ -38,7 +38,8 @@ fn same_seed_same_ids_other_seed_other_ids() {
         let mut s = Sampler::new(p, seed, 500).unwrap();
         let mut hist = vec![];
         for _ in 0..100 {
-            let id = s.sample(&mut logits.clone(), &hist).unwrap();
+            let id = s.sample(&mut logits.clone()).unwrap();
+            s.note(id).unwrap();
             hist.push(id);
         }
         hist
@@ -52,7 +53,7 @@ fn greedy_takes_the_lowest_id_among_ties() {
     let logits = [5, 9, 3, 9, -1];
     for p in [params(0, 0, 1000, 1000), params(800, 1, 500, 1000)] {
         let mut s = Sampler::new(p, 1, 5).unwrap();
-        assert_eq!(s.sample(&mut logits.to_vec(), &[]).unwrap(), 1);
+        assert_eq!(s.sample(&mut logits.to_vec()).unwrap(), 1);
     }
     assert_eq!(argmax(&[i32::MIN, i32::MIN]), 0);
 }
@@ -177,19 +178,20 @@ fn draw_frequencies_follow_the_distribution() {
 #[test]
 fn repetition_penalty_applies_once_per_token() {
     let mut logits = vec![from_f64(2.0), from_f64(1.5), from_f64(-1.0), from_f64(0.5)];
-    let mut seen = vec![0u32; 1];
-    apply_repetition_penalty(&mut logits, &[0, 2, 0, 0], 2000, &mut seen).unwrap();
+    // History 0, 2, 0, 0: ids 0 and 2, each penalized once.
+    apply_repetition_penalty(&mut logits, &[0b101], 2000).unwrap();
     assert_eq!(logits, vec![from_f64(1.0), from_f64(1.5), from_f64(-2.0), from_f64(0.5)]);
-    assert_eq!(seen, vec![0]);
-    // Greedy now prefers token 1.
+    // Greedy now prefers token 1; noting an id twice counts once.
     let mut s = Sampler::new(params(0, 0, 1000, 2000), 1, 4).unwrap();
     let mut l = vec![from_f64(2.0), from_f64(1.5), from_f64(-1.0), from_f64(0.5)];
-    assert_eq!(s.sample(&mut l, &[0]).unwrap(), 1);
-    let mut l = vec![from_f64(2.0), from_f64(1.5), from_f64(-1.0), from_f64(0.5)];
-    assert_eq!(s.sample(&mut l, &[]).unwrap(), 0);
+    assert_eq!(s.sample(&mut l.clone()).unwrap(), 0);
+    s.note(0).unwrap();
+    s.note(0).unwrap();
+    assert_eq!(s.sample(&mut l).unwrap(), 1);
+    assert_eq!(l[0], from_f64(1.0));
     // A penalty below 1 favours repeats.
     let mut l = vec![from_f64(1.0), from_f64(1.5)];
-    apply_repetition_penalty(&mut l, &[0], 500, &mut seen).unwrap();
+    apply_repetition_penalty(&mut l, &[1], 500).unwrap();
     assert_eq!(l[0], from_f64(2.0));
 }
 
@@ -197,6 +199,6 @@ fn repetition_penalty_applies_once_per_token() {
 fn bad_inputs_are_errors() {
     assert_eq!(Sampler::new(params(1000, 0, 1000, 0), 1, 4).err(), Some(SampleError::ZeroPenalty));
     let mut s = Sampler::new(params(1000, 0, 1000, 1300), 1, 4).unwrap();
-    assert_eq!(s.sample(&mut [0; 3], &[]), Err(SampleError::Vocab { expected: 4, got: 3 }));
-    assert_eq!(s.sample(&mut [0; 4], &[4]), Err(SampleError::TokenOutOfRange(4)));
+    assert_eq!(s.sample(&mut [0; 3]), Err(SampleError::Vocab { expected: 4, got: 3 }));
+    assert_eq!(s.note(4), Err(SampleError::TokenOutOfRange(4)));
 }

@@ -5,23 +5,9 @@
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$root"
-data="$root/build/test-data"
-mkdir -p "$data"
-cargo build --quiet --release --bin gpt2bscm
-host=target/release/gpt2bscm
-
-# A small model converted from the Hugging Face fixture (3 layers, untied head, n_ctx 32),
-# and the shipped default model when it is there.
-$host convert tests/data/hf/small_3l_128d_4h_untied -o "$data/SMALL.BIN" >/dev/null
+# The small model (build/test-data/SMALL.BIN), and the shipped default model when it is there.
+small_model
 prompt="hello world"
-# The host engine's ids for a run; an empty answer would make every comparison pass.
-host_ids() {
-    local ids; ids=$($host generate "$1" --prompt "$2" --ids "${@:3}" | sed -n 's/^ids: //p')
-    [ -n "$ids" ] || { echo "generate.sh: the host engine gave no ids for $*" >&2; exit 1; }
-    echo "$ids"
-}
-# The whole ids line, exactly (DOS ends lines with CR LF).
-ids_line() { echo "^ids: $1"$'\r'"?\$"; }
 greedy=$(host_ids "$data/SMALL.BIN" "$prompt" -n 40 -t 0) || exit 1
 sampled=$(host_ids "$data/SMALL.BIN" "$prompt" -n 40 -t 0.8 -k 40 --top-p 0.95 --rep-penalty 1.1 -s 7) || exit 1
 long=$(host_ids "$data/SMALL.BIN" "$prompt" -n 70 -t 0) || exit 1  # past n_ctx = 32: the window slides

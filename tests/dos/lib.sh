@@ -7,7 +7,9 @@ pass() { passed=$((passed + 1)); echo "  ok   $1"; }
 fail() { failed=$((failed + 1)); echo "  FAIL $1"; [ -n "${2:-}" ] && echo "       $2"; }
 
 # boot NAME [dos.sh options] -- "cmd1" "cmd2" ...: runs them; results in $run/OUT<n>.TXT
-# and $run/EL<n>.TXT. GENERR makes error lines land in $run/ERR<n>.TXT as well.
+# and $run/EL<n>.TXT; the runner's GENERR makes error lines land in $run/raw/ERR<n>.TXT,
+# and its own exit code is in $boot_status (124: the boot hit its timeout).
+# RUNNER=dosx runs them in DOSBox-X (scripts/dosx.sh, with its options) instead of DOSBox.
 boot() {
     local name="$1"; shift
     local opts=()
@@ -15,19 +17,47 @@ boot() {
     shift
     run="$root/build/test-runs/$name"
     rm -rf "$run"; mkdir -p "$run"
-    local cmds=() n=0
+    local n=0
     for c in "$@"; do
         n=$((n + 1))
-        cmds+=("SET GENERR=T:\\ERR$n.TXT" "$c")
         echo "$c" > "$run/CMD$n.TXT"
     done
-    "$root/scripts/dos.sh" --quiet --timeout 240 --keep "$run/raw" --mount "u=$root/build/test-data" "${opts[@]}" "${cmds[@]}" || true
-    # dos.sh numbers every line; keep the GEN lines (even numbers) as 1..n.
+    boot_status=0
+    "$root/scripts/${RUNNER:-dos}.sh" --quiet --timeout "${BOOT_TIMEOUT:-240}" --keep "$run/raw" \
+        --mount "u=$root/build/test-data" "${opts[@]}" "$@" || boot_status=$?
     for i in $(seq 1 $n); do
-        cp "$run/raw/OUT$((2 * i)).TXT" "$run/OUT$i.TXT" 2>/dev/null || : > "$run/OUT$i.TXT"
-        cp "$run/raw/EL$((2 * i)).TXT" "$run/EL$i.TXT" 2>/dev/null || echo none > "$run/EL$i.TXT"
+        cp "$run/raw/OUT$i.TXT" "$run/OUT$i.TXT" 2>/dev/null || : > "$run/OUT$i.TXT"
+        if [ -f "$run/raw/EL$i.TXT" ]; then
+            tr -d '\r' < "$run/raw/EL$i.TXT" | grep -E '^ *[0-9]+ *$' | tail -1 > "$run/EL$i.TXT"
+        else
+            echo none > "$run/EL$i.TXT"
+        fi
     done
 }
+
+# bootx NAME [dosx.sh options] -- "cmd1" ...: boot in DOSBox-X.
+bootx() { RUNNER=dosx boot "$@"; }
+
+# small_model: converts the small Hugging Face fixture (3 layers, untied head, n_ctx 32)
+# to $data/SMALL.BIN (drive U: in a boot), with the host tool $host built for host_ids.
+small_model() {
+    data="$root/build/test-data"
+    mkdir -p "$data"
+    (cd "$root" && cargo build --quiet --release --bin gpt2bscm) || exit 1
+    host="$root/target/release/gpt2bscm"
+    "$host" convert "$root/tests/data/hf/small_3l_128d_4h_untied" -o "$data/SMALL.BIN" >/dev/null || exit 1
+}
+
+# host_ids MODEL PROMPT [gpt2bscm generate options]: the host engine's ids for a run; an
+# empty answer would make every comparison pass, so it stops the test.
+host_ids() {
+    local ids; ids=$("$host" generate "$1" --prompt "$2" --ids "${@:3}" | sed -n 's/^ids: //p')
+    [ -n "$ids" ] || { echo "$(basename "$0"): the host engine gave no ids for $*" >&2; exit 1; }
+    echo "$ids"
+}
+
+# ids_line IDS: a regex for the whole ids line, exactly (DOS ends lines with CR LF).
+ids_line() { echo "^ids: $1"$'\r'"?\$"; }
 
 # expect_el N CODE LABEL
 expect_el() {

@@ -1,24 +1,43 @@
 //! GEN.CFG beside GEN.EXE: default switches, read before the command line so the
-//! command line wins. Lines starting with `;` are comments.
+//! command line wins. Lines starting with `;` are comments. Read whole, up to `LIMIT`.
 use embedded_io::Read as _;
+use gpt2dos::cli::UsageError;
 use gpt2dos::dos::{env, Handle};
+use gpt2dos::Error;
 
-/// The switches of GEN.CFG followed by the command tail, as one command line.
-pub fn command_line(tail: &[u8]) -> heapless::Vec<u8, 512> {
-    let mut line: heapless::Vec<u8, 512> = heapless::Vec::new();
+/// Largest GEN.CFG read (it is read before the heap exists, into this buffer).
+pub const LIMIT: usize = 2048;
+
+/// GEN.CFG's switches (comment lines blanked) in `buf`; empty when there is no GEN.CFG.
+#[inline(never)] // not on the stack under generation (64 KB)
+pub fn read<'a>(buf: &'a mut [u8; LIMIT]) -> Result<&'a [u8], Error<'a>> {
     let mut name = env::program_dir();
     let _ = name.extend_from_slice(b"GEN.CFG");
-    if let Ok(mut f) = Handle::open(&name, false) {
-        let mut buf = [0u8; 384];
-        let n = f.read(&mut buf).unwrap_or(0);
-        f.close();
-        for l in buf[..n].split(|&b| b == b'\n') {
-            if l.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b';') {
-                let _ = line.extend_from_slice(l);
-                let _ = line.push(b' ');
-            }
+    let Ok(mut f) = Handle::open(&name, false) else { return Ok(&[]) };
+    let mut n = 0;
+    loop {
+        if n == LIMIT {
+            // One byte more means the file does not fit.
+            let mut probe = [0u8; 1];
+            return match f.read(&mut probe) {
+                Ok(0) => break,
+                Ok(_) => Err(UsageError::ConfigTooLarge { limit: LIMIT }.into()),
+                Err(e) => Err(Error::File { name: b"GEN.CFG", cause: e.message() }),
+            };
+        }
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) => return Err(Error::File { name: b"GEN.CFG", cause: e.message() }),
         }
     }
-    let _ = line.extend_from_slice(tail);
-    line
+    let text = &mut buf[..n];
+    // DOS editors may end a file with Ctrl-Z.
+    text.iter_mut().filter(|b| **b == 0x1A).for_each(|b| *b = b' ');
+    for line in text.split_mut(|&b| b == b'\n') {
+        if line.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b';') {
+            line.fill(b' ');
+        }
+    }
+    Ok(&buf[..n])
 }

@@ -1,49 +1,32 @@
 //! `GEN /CRC:file`: stream a file and print its length and CRC32.
 use core::fmt::Write as _;
 use embedded_io::Read as _;
-use gpt2dos::dos::{console, exit_code, farbuf::FarBuf, timer, Handle};
+use gpt2dos::dos::{brk, console, farbuf::FarBuf, timer, Handle};
+use gpt2dos::Error;
 
 /// Bytes asked of one `read`: the handle splits it into transfer-buffer-sized calls.
 const READ_KB: u32 = 64;
 
-pub fn run(name: &[u8]) -> u8 {
-    let mut file = match Handle::open(name, false) {
-        Ok(f) => f,
-        Err(e) => {
-            let mut err = console::stderr();
-            err.bytes(b"GEN: cannot open ");
-            err.bytes(name);
-            let _ = write!(err, ": {}\r\n", e.message());
-            return exit_code::IO;
-        }
-    };
+#[inline(never)] // not on the stack under generation (64 KB)
+pub fn run(name: &[u8]) -> Result<(), Error<'_>> {
+    let cause = |e: gpt2dos::dos::DosError| Error::File { name, cause: e.message() };
+    let mut file = Handle::open(name, false).map_err(cause)?;
     // A far buffer, so the read path through the transfer buffer is the one measured.
-    let Some(mut far) = FarBuf::new(READ_KB) else {
-        let _ = write!(console::stderr(), "GEN: out of memory for a {} KB buffer\r\n", READ_KB);
-        file.close();
-        return exit_code::OUT_OF_MEMORY;
-    };
+    let mut far = FarBuf::new(READ_KB).ok_or(Error::OutOfMemory("a 64 KB read buffer"))?;
     let buf = far.as_mut_slice();
     let mut digest = gpt2dos::format::crc::Hasher::new();
     let mut len: u32 = 0;
     let start = timer::ticks();
     loop {
-        match file.read(buf) {
-            Ok(0) => break,
-            Ok(n) => {
+        match file.read(buf).map_err(cause)? {
+            0 => break,
+            n => {
                 digest.update(&buf[..n]);
                 len += n as u32;
             }
-            Err(e) => {
-                let _ = write!(console::stderr(), "GEN: read error: {}\r\n", e.message());
-                file.close();
-                return exit_code::IO;
-            }
         }
-        if gpt2dos::dos::brk::requested() {
-            file.close();
-            let _ = write!(console::stderr(), "GEN: interrupted\r\n");
-            return exit_code::INTERRUPTED;
+        if brk::requested() {
+            return Err(Error::Interrupted);
         }
     }
     let ticks = timer::since(start);
@@ -56,7 +39,7 @@ pub fn run(name: &[u8]) -> u8 {
         ticks,
         kb_per_s(len, ticks)
     );
-    exit_code::OK
+    Ok(())
 }
 
 /// Throughput in KB/s of BIOS-tick time (0 when too fast to measure).

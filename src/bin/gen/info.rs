@@ -2,10 +2,11 @@
 //! and the largest context that fits.
 use core::fmt::Write as _;
 use gpt2dos::cli::Options;
-use gpt2dos::dos::{console, conv, cpu, heap, regs, xms, Handle};
+use gpt2dos::dos::{console, conv, cpu, extmem, heap, mode, regs, xms, Handle};
 use gpt2dos::format::ModelReader;
 use gpt2dos::model::plan;
 
+#[inline(never)] // not on the stack under generation (64 KB)
 pub fn print(o: &Options) {
     let mut out = console::stdout();
     let mut r = regs::Regs::ax(0x3000);
@@ -13,10 +14,11 @@ pub fn print(o: &Options) {
     let free = xms::query_free();
     let _ = write!(
         out,
-        "CPU:          {}\r\nFPU:          {}\r\nMode:         32-bit protected mode, DOS and BIOS called in real mode\r\n\
+        "CPU:          {}\r\nFPU:          {}\r\nMode:         {}\r\n\
          DOS version:  {}.{:02}\r\nConventional: {} KB free (largest block)\r\n",
         cpu::class().name(),
         if cpu::has_fpu() { "present (not used)" } else { "none (not needed)" },
+        mode::Describe,
         r.eax & 0xFF,
         (r.eax >> 8) & 0xFF,
         conv::largest_free() as u32 * 16 / 1024,
@@ -32,8 +34,21 @@ pub fn print(o: &Options) {
                 free.largest_kb
             );
         }
+        None if mode::current() == mode::Mode::Dpmi => {
+            let _ = write!(out, "XMS:          not used (a DPMI client takes memory from its host)\r\n");
+        }
         None => {
             let _ = write!(out, "XMS:          no driver (conventional memory only)\r\n");
+        }
+    }
+    match extmem::source() {
+        Some(source) => {
+            let f = extmem::query_free();
+            let _ =
+                write!(out, "Extended:     {}: {} KB free, largest block {} KB\r\n", source, f.total_kb, f.largest_kb);
+        }
+        None => {
+            let _ = write!(out, "Extended:     none\r\n");
         }
     }
     print_model(o);

@@ -3,16 +3,18 @@
 use std::fs;
 use std::path::Path;
 
-use gpt2dos::convert::{convert_dir, ConvertError};
-use gpt2dos::hostio::open_model;
+use gpt2dos::convert::convert_dir;
+use gpt2dos::error::{host_file_error, Error};
+use gpt2dos::hostio::{open_model, path_bytes};
+use gpt2dos::model::ModelError;
 use indicatif::{ProgressBar, ProgressStyle};
 
-pub fn run(hf_dir: &Path, output: &Path, group: usize) -> Result<(), (u8, String)> {
+pub fn run<'a>(hf_dir: &Path, output: &'a Path, group: usize) -> Result<(), Error<'a>> {
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let converted = convert_dir(hf_dir, group, &bar).map_err(fail)?;
+    let converted = convert_dir(hf_dir, group, &bar)?;
     bar.finish_and_clear();
 
     println!("{:<20} {:>12}  {:>10}  {:>10}", "matrix", "shape", "max rel", "rms rel");
@@ -28,15 +30,19 @@ pub fn run(hf_dir: &Path, output: &Path, group: usize) -> Result<(), (u8, String
 
     // Write beside the target, then rename: an interrupted run leaves no half file.
     let tmp = output.with_extension("part");
-    let io = |error| (2, format!("{}: {error}", output.display()));
+    let io = |e| host_file_error(output, e);
     fs::write(&tmp, &converted.bytes).map_err(io)?;
     fs::rename(&tmp, output).map_err(io)?;
 
     // Read it back through the engine's reader: every section's checksum.
-    let mut reader = open_model(output).map_err(|e| (e.exit_code() as u8, e.to_string()))?;
+    let mut reader = open_model(output)?;
     let sections: Vec<_> = reader.header().sections().collect();
     for (id, s) in sections {
-        reader.verify_section(id, s).map_err(|e| (3, format!("{}: {e}", output.display())))?;
+        reader.verify_section(id, s).map_err(|e| Error::Model {
+            name: path_bytes(output),
+            scratch: b"",
+            error: ModelError::Format(e),
+        })?;
     }
     println!(
         "wrote {}: {} bytes, {} parameters, checksums verified",
@@ -45,8 +51,4 @@ pub fn run(hf_dir: &Path, output: &Path, group: usize) -> Result<(), (u8, String
         converted.parameters
     );
     Ok(())
-}
-
-fn fail(e: ConvertError) -> (u8, String) {
-    (e.exit_code() as u8, e.to_string())
 }

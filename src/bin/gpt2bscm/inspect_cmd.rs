@@ -2,13 +2,14 @@
 
 use std::path::Path;
 
+use gpt2dos::error::Error;
 use gpt2dos::format::header::HEADER_SIZE;
 use gpt2dos::format::layout::RecordShape;
-use gpt2dos::format::{LayerPart, MatrixId};
-use gpt2dos::hostio::{open_model, ModelFile};
+use gpt2dos::format::{LayerPart, Matrix, MatrixId};
+use gpt2dos::hostio::{open_model, path_bytes, ModelFile};
 
-pub fn run(path: &Path) -> Result<(), (u8, String)> {
-    let mut r = open_model(path).map_err(|e| (e.exit_code() as u8, e.to_string()))?;
+pub fn run(path: &Path) -> Result<(), Error<'_>> {
+    let mut r = open_model(path)?;
     let h = r.header().clone();
     let c = h.config;
     println!("{}: GPT2BSCM, {} bytes", path.display(), h.file_length);
@@ -78,7 +79,7 @@ pub fn run(path: &Path) -> Result<(), (u8, String)> {
         }
     }
     if bad > 0 {
-        return Err((3, format!("{}: {bad} problem(s) found", path.display())));
+        return Err(Error::Problems { name: path_bytes(path), count: bad });
     }
     println!("all {} checksums ok", sections.len() + 1);
     Ok(())
@@ -92,9 +93,9 @@ fn print_layer(r: &mut ModelFile, i: u32) -> Result<(), gpt2dos::format::FormatE
     for part in parts {
         let offset = table.offset(part);
         let size = part.record_size(&c).unwrap_or(0);
-        match part.shape(&c) {
-            RecordShape::Matrix { .. } => {
-                let m = r.matrix_info(MatrixId::Layer(i, part))?;
+        match (part.shape(&c), Matrix::ALL.into_iter().find(|m| m.part() == part)) {
+            (RecordShape::Matrix { .. }, Some(matrix)) => {
+                let m = r.matrix_info(MatrixId::Layer(i, matrix))?;
                 println!(
                     "  {:<14} {:>6} x {:<6} shift {:>2}  at {offset:>10}  {size:>10} bytes",
                     part.name(),
@@ -103,7 +104,8 @@ fn print_layer(r: &mut ModelFile, i: u32) -> Result<(), gpt2dos::format::FormatE
                     m.shift()
                 );
             }
-            RecordShape::Vector { len } | RecordShape::Norm { len } => {
+            (RecordShape::Vector { len } | RecordShape::Norm { len }, _)
+            | (RecordShape::Matrix { rows: len, .. }, None) => {
                 let what = if matches!(part.shape(&c), RecordShape::Norm { .. }) { "gain+bias" } else { "vector" };
                 println!("  {:<14} {len:>6} {what:<16}   at {offset:>10}  {size:>10} bytes", part.name());
             }

@@ -1,7 +1,7 @@
 //! `gpt2bscm`: host tools for GEN.EXE model files.
 //!
-//! Exit codes follow GEN.EXE's: 0 ok, 1 usage, 2 file not found / I/O, 3 bad input or
-//! bad model file.
+//! Exit codes are GEN.EXE's (`gpt2dos::ExitCode`): 0 ok, 1 usage, 2 file not found / I/O,
+//! 3 bad input or bad model file, 4 out of memory (`generate --mem`).
 
 mod convert_cmd;
 mod eval_cmd;
@@ -46,9 +46,9 @@ enum Command {
     Generate {
         /// GPT2BSCM model file
         file: PathBuf,
-        /// Text to continue
+        /// Text to continue (required, not empty: as GEN.EXE's /P or /F)
         #[arg(short, long)]
-        prompt: String,
+        prompt: Option<String>,
         /// Tokens to generate
         #[arg(short = 'n', long, default_value_t = 50)]
         tokens: u32,
@@ -67,16 +67,26 @@ enum Command {
         /// Random seed
         #[arg(short, long, default_value_t = 1)]
         seed: u32,
-        /// Context window in tokens (0 = the model's n_ctx)
+        /// Context window in tokens (0 = the model's n_ctx; with --mem, the largest that fits)
         #[arg(long, default_value_t = 0)]
         ctx: usize,
+        /// Plan memory as GEN.EXE /MEM:KB does (weights resident or streamed, where the KV
+        /// cache lives, the context) and run that plan; the plan is printed on stderr
+        #[arg(long, value_parser = clap::value_parser!(u32).range(16..=gpt2dos::cli::MAX_MEM_KB as i64))]
+        mem: Option<u32>,
+        /// With --mem: refuse allocations past this share of the budget, as GEN /REFUSE:%
+        #[arg(long, default_value_t = 95, value_parser = clap::value_parser!(u32).range(50..=100))]
+        refuse: u32,
+        /// With --mem: no scratch file for the KV cache (as GEN where %TEMP% is unusable)
+        #[arg(long)]
+        no_scratch: bool,
         /// Also print the generated token ids (to compare with GEN.EXE /IDS)
         #[arg(long)]
         ids: bool,
         /// Where the KV cache lives: memory, spill (a temporary file), chunked:ROWS,
-        /// sparse:BLOCK,SINK_BLOCKS,WINDOW_BLOCKS
-        #[arg(long, default_value = "memory", value_parser = parse_kv)]
-        kv: gpt2dos::model::KvMode,
+        /// sparse:BLOCK,SINK_BLOCKS,WINDOW_BLOCKS (default memory; with --mem, the plan's)
+        #[arg(long, value_parser = parse_kv)]
+        kv: Option<gpt2dos::model::KvMode>,
     },
     /// Rewrite a model file in today's layout (weights as bit planes where GEN has
     /// multiply-free kernels): the same values, so the same token ids
@@ -93,6 +103,24 @@ enum Command {
         /// Output model file
         #[arg(short, long)]
         output: PathBuf,
+    },
+    /// Write a model of any shape with random weights (FFN 4 x dim, tied head, byte
+    /// tokenizer), for tests of deep or wide models
+    Synth {
+        /// Output model file
+        #[arg(short, long)]
+        output: PathBuf,
+        #[arg(long, default_value_t = 12)]
+        layers: usize,
+        #[arg(long, default_value_t = 768)]
+        dim: usize,
+        #[arg(long, default_value_t = 12)]
+        heads: usize,
+        /// At least 256 (the byte tokens)
+        #[arg(long, default_value_t = 50257)]
+        vocab: usize,
+        #[arg(long, default_value_t = 1024)]
+        ctx: usize,
     },
     /// Compare the integer engine with the float reference over a text
     Eval {
@@ -149,40 +177,66 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+            let code = if e.use_stderr() { gpt2dos::ExitCode::Usage } else { gpt2dos::ExitCode::Ok };
+            return ExitCode::from(code.code());
         }
     };
-    let result = match cli.command {
-        Command::Convert { hf_dir, output, group } => convert_cmd::run(&hf_dir, &output, group),
-        Command::Inspect { file } => inspect_cmd::run(&file),
-        Command::Generate { file, prompt, tokens, temp, top_k, top_p, rep_penalty, seed, ctx, ids, kv } => {
+    match run(&cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gpt2bscm: error: {e}");
+            ExitCode::from(e.exit_code().code())
+        }
+    }
+}
+
+fn run(command: &Command) -> Result<(), gpt2dos::Error<'_>> {
+    match command {
+        Command::Convert { hf_dir, output, group } => convert_cmd::run(hf_dir, output, *group),
+        Command::Inspect { file } => inspect_cmd::run(file),
+        Command::Generate {
+            file,
+            prompt,
+            tokens,
+            temp,
+            top_k,
+            top_p,
+            rep_penalty,
+            seed,
+            ctx,
+            mem,
+            refuse,
+            no_scratch,
+            ids,
+            kv,
+        } => {
             let params = gpt2dos::sample::SampleParams {
-                temperature_milli: temp,
-                top_k,
-                top_p_milli: top_p,
-                rep_penalty_milli: rep_penalty,
+                temperature_milli: *temp,
+                top_k: *top_k,
+                top_p_milli: *top_p,
+                rep_penalty_milli: *rep_penalty,
             };
-            let ctx = if ctx == 0 { usize::MAX } else { ctx };
             generate_cmd::run(&generate_cmd::GenerateArgs {
-                file: &file,
-                prompt: &prompt,
-                tokens,
+                file,
+                prompt: prompt.as_deref(),
+                tokens: *tokens,
                 params,
-                seed: seed as u64,
-                ctx,
-                ids,
-                kv,
+                seed: *seed as u64,
+                ctx: *ctx,
+                mem_kb: *mem,
+                refuse_pct: *refuse,
+                scratch: !no_scratch,
+                ids: *ids,
+                kv: *kv,
             })
         }
-        Command::Relayout { file, output } => relayout_cmd::run(&file, &output),
-        Command::Synth124m { output } => synth_cmd::run(&output),
-        Command::Eval { file, text, hf, max_tokens } => eval_cmd::run(&file, &text, hf.as_deref(), max_tokens),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err((code, message)) => {
-            eprintln!("gpt2bscm: error: {message}");
-            ExitCode::from(code)
+        Command::Relayout { file, output } => relayout_cmd::run(file, output),
+        Command::Synth124m { output } => synth_cmd::run(output, None),
+        Command::Synth { output, layers, dim, heads, vocab, ctx } => {
+            let shape =
+                gpt2dos::convert::synth::Shape { layers: *layers, dim: *dim, heads: *heads, vocab: *vocab, ctx: *ctx };
+            synth_cmd::run(output, Some(shape))
         }
+        Command::Eval { file, text, hf, max_tokens } => eval_cmd::run(file, text, hf.as_deref(), *max_tokens),
     }
 }

@@ -4,25 +4,36 @@
 use std::fs;
 use std::path::Path;
 
+use gpt2dos::error::{host_file_error, Error};
 use gpt2dos::format::{write_model, ModelWeights};
-use gpt2dos::hostio::open_model;
+use gpt2dos::hostio::{open_model, path_bytes};
 use gpt2dos::math::Layout;
+use gpt2dos::model::ModelError;
 
-pub fn run(input: &Path, output: &Path) -> Result<(), (u8, String)> {
-    let read = |path: &Path| -> Result<ModelWeights, (u8, String)> {
-        let mut r = open_model(path).map_err(|e| (e.exit_code() as u8, e.to_string()))?;
-        r.read_weights().map_err(|e| (3, format!("{}: {e}", path.display())))
+pub fn run<'a>(input: &'a Path, output: &'a Path) -> Result<(), Error<'a>> {
+    let read = |path: &'a Path| -> Result<ModelWeights, Error<'a>> {
+        let mut r = open_model(path)?;
+        r.read_weights().map_err(|e| Error::Model {
+            name: path_bytes(path),
+            scratch: b"",
+            error: ModelError::Format(e),
+        })
     };
     let weights = read(input)?;
     let layout = ModelWeights::preferred_layout(weights.config.group_size as usize);
-    let bytes = write_model(&weights.clone().with_layout(layout)).map_err(|e| (7, e.to_string()))?;
+    let bytes = write_model(&weights.clone().with_layout(layout)).map_err(|e| Error::Model {
+        name: path_bytes(output),
+        scratch: b"",
+        error: ModelError::Format(e),
+    })?;
+    // Write beside the target, then rename: an interrupted run leaves no half file.
     let tmp = output.with_extension("part");
-    let io = |error| (2, format!("{}: {error}", output.display()));
+    let io = |e| host_file_error(output, e);
     fs::write(&tmp, &bytes).map_err(io)?;
     fs::rename(&tmp, output).map_err(io)?;
     // Read back (every section's CRC) and compare value by value with the input.
     if read(output)?.with_layout(Layout::Rows) != weights.with_layout(Layout::Rows) {
-        return Err((7, format!("{}: the weights read back differ from {}", output.display(), input.display())));
+        return Err(Error::Internal("relayout: the weights read back differ from the input"));
     }
     let what = match layout {
         Layout::Rows => "int8 rows",

@@ -4,7 +4,7 @@
 //! shipped default model unless set), resident.
 use crate::linux::{exit, fail, write};
 use gpt2dos::format::{MemFile, ModelReader};
-use gpt2dos::model::{Generator, Model};
+use gpt2dos::model::{Generator, KvCache, KvMode, KvShape, Model};
 use gpt2dos::sample::SampleParams;
 use gpt2dos::tokenizer::Tokenizer;
 
@@ -38,7 +38,9 @@ pub fn run() -> ! {
         None => SampleParams { temperature_milli: 0, ..SampleParams::default() },
     };
     let ctx = model.config.n_ctx as usize;
-    let mut g = Generator::new(model, ctx, params, 1).unwrap_or_else(|_| fail(b"generator\n"));
+    let shape = KvShape::of(&model.config);
+    let cache = KvCache::new(shape, ctx, KvMode::Memory, None).unwrap_or_else(|_| fail(b"cache\n"));
+    let mut g = Generator::new(model, cache, params, 1).unwrap_or_else(|_| fail(b"generator\n"));
     for &t in &ids {
         g.feed(t).unwrap_or_else(|_| fail(b"feed\n"));
     }
@@ -53,7 +55,7 @@ pub fn run() -> ! {
 /// One generated token as GEN makes it: sample, decode, feed. (Its own function so
 /// callgrind can count from here: --toggle-collect.)
 #[inline(never)]
-fn generate_one<L: gpt2dos::model::LayerSource>(g: &mut Generator<L>, tokenizer: &Tokenizer) -> u32 {
+fn generate_one<W: gpt2dos::model::WeightSource>(g: &mut Generator<W>, tokenizer: &Tokenizer) -> u32 {
     let t = g.sample().unwrap_or_else(|_| fail(b"sample\n"));
     let n = tokenizer.decode_token(t).len() as u32;
     g.feed(t).unwrap_or_else(|_| fail(b"feed\n"));

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use super::{small_config, small_model, Rng};
 use crate::format::header::{HEADER_CRC_OFFSET, HEADER_SIZE};
-use crate::format::layout::LayerPart;
+use crate::format::layout::Matrix;
 use crate::format::weights::{empty_matrix, LayerWeights};
 use crate::format::{write_model, FormatError, Header, MatrixId, MemFile, ModelReader, ModelWeights};
 
@@ -152,7 +152,7 @@ fn exercise(bytes: &[u8], outcomes: &mut BTreeMap<&'static str, u32>) -> Option<
         assert!(layer.heap_bytes() as u64 <= limit);
     }
     let mut chunk = empty_matrix();
-    for id in [MatrixId::Embed, MatrixId::Output, MatrixId::Layer(1, LayerPart::FfnIn)] {
+    for id in [MatrixId::Embed, MatrixId::Output, MatrixId::Layer(1, Matrix::FfnIn)] {
         if let Ok(info) = r.matrix_info(id) {
             let _ = r.read_matrix_rows(&info, 1..info.rows() as usize, &mut chunk);
         }

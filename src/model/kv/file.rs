@@ -1,6 +1,6 @@
 //! Where a spilled K/V cache keeps its int8 rows: anything that reads and writes bytes
 //! at an offset. Every embedded-io `Read + Write + Seek` is one (a DOS file handle,
-//! `std` files through `hostio::StdIo`), and [`VecFile`] keeps the bytes in memory
+//! `std` files through `hostio::FromStd`), and [`VecFile`] keeps the bytes in memory
 //! (tests). The engine never names the platform's file.
 use alloc::vec::Vec;
 use embedded_io::{Error as _, ErrorKind, ErrorType, Read, ReadExactError, Seek, SeekFrom, Write};

@@ -64,11 +64,6 @@ impl KvMode {
         matches!(self, KvMode::Spill | KvMode::Chunked { .. })
     }
 
-    /// Whether attention is exactly the full attention (same bits).
-    pub fn is_exact(self) -> bool {
-        !matches!(self, KvMode::BlockSparse { .. })
-    }
-
     /// Memory the cache allocates for `capacity` tokens.
     pub fn ram_bytes(self, s: KvShape, capacity: usize) -> usize {
         match self {
@@ -127,21 +122,10 @@ pub struct KvFileIo {
 }
 
 impl KvCache {
-    /// Room for `capacity` tokens in each of `layers` layers, all in memory.
-    pub fn new(layers: usize, capacity: usize, dim: usize, heads: usize) -> KvCache {
-        let shape = KvShape { layers, dim, heads };
-        Self::make(shape, KvMode::Memory, capacity, Store::Memory(MemoryKv::new(shape, capacity)))
-    }
-
-    /// Memory [`KvCache::new`] allocates.
-    pub fn bytes(layers: usize, capacity: usize, dim: usize, heads: usize) -> usize {
-        KvMode::Memory.ram_bytes(KvShape { layers, dim, heads }, capacity)
-    }
-
     /// A cache of `capacity` tokens in `mode`. The file modes write their rows to
     /// `file` (an empty, writable file the caller deletes afterwards); without one they
     /// fail with `KvFile(NotFound)`. The other modes ignore it.
-    pub fn with_mode(
+    pub fn new(
         shape: KvShape,
         capacity: usize,
         mode: KvMode,

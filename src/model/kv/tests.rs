@@ -84,11 +84,11 @@ fn memory_and_spill_and_chunked_attend_to_everything() {
     let cap = 37;
     let toks = tokens(&mut Pcg32::new(5, 5), cap);
     let all = |p: usize| (0..=p).collect::<Vec<_>>();
-    check(KvCache::with_mode(SHAPE, cap, KvMode::Memory, None).unwrap(), &toks, all);
+    check(KvCache::new(SHAPE, cap, KvMode::Memory, None).unwrap(), &toks, all);
     for mode in [KvMode::Spill, KvMode::Chunked { rows: 1 }, KvMode::Chunked { rows: 3 }, KvMode::Chunked { rows: 16 }]
     {
         let file: Box<dyn KvFile> = Box::new(VecFile::new());
-        let cache = KvCache::with_mode(SHAPE, cap, mode, Some(file)).unwrap();
+        let cache = KvCache::new(SHAPE, cap, mode, Some(file)).unwrap();
         check(cache, &toks, all);
     }
 }
@@ -105,7 +105,7 @@ fn block_sparse_attends_to_sink_and_window() {
     let toks = tokens(&mut Pcg32::new(9, 2), cap);
     for (block, sink, window) in [(4, 1, 3), (4, 0, 2), (1, 2, 5), (8, 2, 1), (5, 1, 4)] {
         let mode = KvMode::BlockSparse { block, sink_blocks: sink, window_blocks: window };
-        let cache = KvCache::with_mode(SHAPE, cap, mode, None).unwrap();
+        let cache = KvCache::new(SHAPE, cap, mode, None).unwrap();
         check(cache, &toks, |p| sparse_seen(p, block, sink, window));
     }
 }
@@ -116,15 +116,14 @@ fn block_sparse_wider_than_the_context_is_full_attention() {
     let toks = tokens(&mut Pcg32::new(2, 8), cap);
     let mode = KvMode::BlockSparse { block: 8, sink_blocks: 1, window_blocks: 2 };
     assert_eq!(mode.ram_bytes(SHAPE, cap), KvMode::Memory.ram_bytes(SHAPE, cap));
-    check(KvCache::with_mode(SHAPE, cap, mode, None).unwrap(), &toks, |p| (0..=p).collect());
+    check(KvCache::new(SHAPE, cap, mode, None).unwrap(), &toks, |p| (0..=p).collect());
 }
 
 #[test]
 fn spill_writes_the_int8_rows_to_the_file_and_reads_them_back() {
     let cap = 20;
     let toks = tokens(&mut Pcg32::new(4, 4), 10);
-    let mut cache =
-        KvCache::with_mode(SHAPE, cap, KvMode::Chunked { rows: 4 }, Some(Box::new(VecFile::new()))).unwrap();
+    let mut cache = KvCache::new(SHAPE, cap, KvMode::Chunked { rows: 4 }, Some(Box::new(VecFile::new()))).unwrap();
     let (mut s, mut p, mut out) = (vec![0; cap], vec![0; cap], vec![0; SHAPE.dim]);
     for t in &toks {
         for l in 0..SHAPE.layers {
@@ -144,6 +143,6 @@ fn spill_writes_the_int8_rows_to_the_file_and_reads_them_back() {
 
 #[test]
 fn a_file_mode_without_a_file_is_an_error() {
-    let e = KvCache::with_mode(SHAPE, 8, KvMode::Spill, None).err();
+    let e = KvCache::new(SHAPE, 8, KvMode::Spill, None).err();
     assert_eq!(e, Some(ModelError::KvFile(ErrorKind::NotFound)));
 }

@@ -1,12 +1,14 @@
-//! Host speed of each KV mode on the default model: 256 tokens of held-out text fed
-//! through a 256-token context (the cache fills up; attention averages 128 rows).
-//! Figures in docs/MEMORY.md: `cargo test --release --test kv_speed -- --ignored --nocapture`.
+//! Host speed of each KV mode on the default model (a measurement, not a test): 256
+//! tokens of held-out text fed through a 256-token context (the cache fills up;
+//! attention averages 128 rows). Figures in docs/MEMORY.md:
+//!
+//!   cargo run --release --example kv_speed
 
 use std::path::Path;
 use std::time::Instant;
 
 use gpt2dos::format::ModelReader;
-use gpt2dos::hostio::StdIo;
+use gpt2dos::hostio::FromStd;
 use gpt2dos::model::{Generator, KvCache, KvFile, KvMode, KvShape, Model, VecFile};
 use gpt2dos::sample::SampleParams;
 use gpt2dos::tokenizer::Tokenizer;
@@ -18,9 +20,7 @@ enum FileKind {
     Disk,
 }
 
-#[test]
-#[ignore]
-fn tokens_per_second_of_each_kv_mode() {
+fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let bytes = std::fs::read(root.join("models/DEFAULT.BIN")).unwrap();
     let load = || {
@@ -52,12 +52,12 @@ fn tokens_per_second_of_each_kv_mode() {
                 FileKind::Disk => {
                     let mut o = std::fs::OpenOptions::new();
                     let f = o.read(true).write(true).create(true).truncate(true).open(&path).unwrap();
-                    Some(Box::new(StdIo(f)))
+                    Some(Box::new(FromStd::new(f)))
                 }
             };
             let (model, _) = load();
-            let cache = KvCache::with_mode(KvShape::of(&model.config), 256, mode, file).unwrap();
-            let mut g = Generator::with_cache(model, cache, SampleParams::default(), 1).unwrap();
+            let cache = KvCache::new(KvShape::of(&model.config), 256, mode, file).unwrap();
+            let mut g = Generator::new(model, cache, SampleParams::default(), 1).unwrap();
             let t = Instant::now();
             for &id in &ids {
                 g.feed(id).unwrap();
