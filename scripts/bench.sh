@@ -5,10 +5,19 @@
 #   scripts/bench.sh            per-kernel table, file streaming, default model generation
 #   scripts/bench.sh --124m     also GPT-2 124M shapes (random weights) at 32 MB and 8 MB
 #   scripts/bench.sh --peers    also the peers' shapes (scripts/peer-models.sh builds them)
+#   (--124m and --peers may be given together)
 # The per-kernel table (scripts/kernels-386.sh: emulated instructions and estimated 486
 # clocks per MAC of every hot kernel, by symbol) replaces the one in docs/BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+m124=0; peers=0
+for a in "$@"; do
+    case "$a" in
+        --124m) m124=1 ;;
+        --peers) peers=1 ;;
+        *) echo "bench.sh: unknown option $a" >&2; exit 1 ;;
+    esac
+done
 scripts/build-dos.sh
 cycles=25000
 data="$PWD/build/test-data"
@@ -48,7 +57,13 @@ gen_bench() {  # label, GEN switches
     local kv; kv=$(echo "$out" | sed -nE 's/^plan: (KV cache .*|block-sparse attention.*)/\1/p' | head -1)
     local hits; hits=$(echo "$out" | sed -nE 's/^pool: .*\(hit rate ([0-9]+) %\).*/, pool hit rate \1 %/p')
     local load; load=$(echo "$out" | sed -nE 's/^load: ([0-9]+) ms.*/, open (CRC once) \1 ms/p')
-    record "$1 ($plan; $kv)" "$ms ms/token, peak $peak KB$hits$load"
+    local prompt; prompt=$(echo "$out" | sed -nE 's/.*prompt ([0-9]+) tokens in ([0-9]+) ms.*/\1 \2/p' | head -1)
+    local pms=""
+    if [ -n "$prompt" ]; then
+        read -r pn pt <<<"$prompt"
+        [ "$pn" -gt 0 ] && pms=", prompt $((pt / pn)) ms/token ($pn tokens)"
+    fi
+    record "$1 ($plan; $kv)" "$ms ms/token$pms, peak $peak KB$hits$load"
 }
 if [ -f models/DEFAULT.BIN ]; then
     gen_bench "default model, 32 tokens greedy" '/M:D:\DEFAULT.BIN /P:"It is a truth" /N:32 /T:0'
@@ -60,7 +75,7 @@ if [ -f models/DEFAULT.BIN ]; then
     gen_bench "default model, 16 tokens greedy, /CTX:256 /MEM:400" '/M:D:\DEFAULT.BIN /P:"It is a truth" /N:16 /T:0 /CTX:256 /MEM:400'
     gen_bench "default model, 16 tokens greedy, /CTX:256 /MEM:270" '/M:D:\DEFAULT.BIN /P:"It is a truth" /N:16 /T:0 /CTX:256 /MEM:270'
 fi
-if [ "${1:-}" = "--peers" ]; then
+if [ $peers = 1 ]; then
     [ -f build/peers/BASIC48.BIN ] && [ -f build/peers/STORY260.BIN ] || scripts/peer-models.sh
     cp build/peers/BASIC48.BIN build/peers/STORY260.BIN "$data/"
     generated() {  # the "generated N tokens in T ms" of /BENCH: prints "N T"
@@ -84,7 +99,7 @@ if [ "${1:-}" = "--peers" ]; then
     record "stories260K shape, greedy, tokens $((p + n1 + 1))-$((p + n2))" \
         "$(echo "scale=2; ($n2 - $n1) * 1000 / ($t2 - $t1)" | bc) tokens/s"
 fi
-if [ "${1:-}" = "--124m" ]; then
+if [ $m124 = 1 ]; then
     [ -f "$data/G124M3.BIN" ] || {
         cargo run --quiet --release --bin gpt2bscm -- synth-124m -o "$data/G124M3.BIN"
     }

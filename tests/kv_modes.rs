@@ -141,3 +141,49 @@ fn a_real_file_spills_the_same() {
     // The last layer's V region ends with the last token's row.
     assert_eq!(len, KvMode::Spill.file_bytes(shape, 32));
 }
+
+/// A prompt fed layer by layer in batches (`Generator::feed_prompt`) leaves the same
+/// logits, cache and window as the tokens fed one by one: prompts shorter and longer
+/// than a batch, filling the window and sliding it, in every KV mode, then the same
+/// tokens generated after it.
+#[test]
+fn prompts_fed_layer_by_layer_equal_tokens_fed_one_by_one() {
+    let greedy = SampleParams { temperature_milli: 0, ..SampleParams::default() };
+    for name in FIXTURES {
+        for (ctx, n) in [(32, 5), (32, 31), (12, 40), (32, 32)] {
+            let modes = [
+                KvMode::Memory,
+                KvMode::Spill,
+                KvMode::Chunked { rows: 3 },
+                KvMode::BlockSparse { block: 4, sink_blocks: 1, window_blocks: 1 },
+            ];
+            for mode in modes {
+                let toks = tokens(n);
+                let m = model(name);
+                let batch = m.batch_tokens();
+                let mut one = Generator::new(m, cache(&model(name), ctx, mode), greedy, 1).unwrap();
+                for &t in &toks {
+                    one.feed(t).unwrap();
+                }
+                let mut all = Generator::new(model(name), cache(&model(name), ctx, mode), greedy, 1).unwrap();
+                let mut fed = Vec::new();
+                all.feed_prompt(&toks, |done| {
+                    fed.push(done);
+                    Ok::<(), gpt2dos::model::ModelError>(())
+                })
+                .unwrap();
+                let what = format!("{name} ctx {ctx} prompt {n} {mode:?} (batches of {batch})");
+                assert_eq!(all.state.logits, one.state.logits, "{what}");
+                assert_eq!((all.slides, all.cache.len()), (one.slides, one.cache.len()), "{what}");
+                assert_eq!(fed.last(), Some(&n), "{what}");
+                for _ in 0..6 {
+                    let (a, b) = (all.sample().unwrap(), one.sample().unwrap());
+                    assert_eq!(a, b, "{what}");
+                    all.feed(a).unwrap();
+                    one.feed(b).unwrap();
+                    assert_eq!(all.state.logits, one.state.logits, "{what}");
+                }
+            }
+        }
+    }
+}

@@ -25,6 +25,11 @@ pub fn bytes(c: &ModelConfig, ctx: usize) -> usize {
     RunState::bytes(c, ctx) + Sampler::bytes(c.vocab_size as usize) + 4 * ctx + size_of::<Timeline>()
 }
 
+/// Most prompt tokens run together layer by layer (fewer when the logits buffer holds
+/// fewer residual streams: `Model::batch_tokens`); a longer prompt runs in batches,
+/// reading a streamed model once per batch.
+pub const PROMPT_BATCH: usize = 64;
+
 impl<W: WeightSource> Generator<W> {
     /// With a cache in any [`KvMode`](super::KvMode); its capacity is the context
     /// window (2 to the model's n_ctx).
@@ -51,6 +56,35 @@ impl<W: WeightSource> Generator<W> {
         Ok(())
     }
 
+    /// Feeds a prompt: [`Generator::feed`] of each token, the same bits, but layer by
+    /// layer for a batch of tokens at a time (`Model::batch_tokens`: a streamed model is
+    /// read once per batch, not per token), and the logits only for the last token. `fed(n)` is
+    /// told after each batch how many tokens are in (it may stop the run).
+    pub fn feed_prompt<E: From<ModelError>>(
+        &mut self,
+        tokens: &[u32],
+        mut fed: impl FnMut(usize) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut done = 0;
+        while done < tokens.len() {
+            if self.cache.len() == self.cache.capacity() {
+                self.slide()?;
+            }
+            let room = self.cache.capacity() - self.cache.len();
+            let n = (tokens.len() - done).min(room).min(self.model.batch_tokens());
+            let batch = &tokens[done..done + n];
+            let last = done + n == tokens.len();
+            self.model.forward_batch(batch, &mut self.cache, &mut self.state, last)?;
+            for &t in batch {
+                self.window.push(t);
+                self.sampler.note(t).map_err(ModelError::from)?;
+            }
+            done += n;
+            fed(done)?;
+        }
+        Ok(())
+    }
+
     /// Samples the next token from the current logits (does not feed it).
     pub fn sample(&mut self) -> Result<u32, ModelError> {
         Ok(self.sampler.sample(&mut self.state.logits)?)
@@ -61,8 +95,10 @@ impl<W: WeightSource> Generator<W> {
         let keep = self.window.len() / 2;
         self.window.drain(..self.window.len() - keep);
         self.cache.clear();
-        for i in 0..self.window.len() {
-            self.model.forward(self.window[i], &mut self.cache, &mut self.state)?;
+        // The kept tokens again, layer by layer; their logits are not needed (the next
+        // token fed makes new ones).
+        for chunk in self.window.chunks(self.model.batch_tokens()) {
+            self.model.forward_batch(chunk, &mut self.cache, &mut self.state, false)?;
         }
         self.slides += 1;
         Ok(())

@@ -218,10 +218,7 @@ impl<R: Read + Seek> Session<R> {
         hooks: &mut dyn Hooks,
     ) -> Result<(), HookError> {
         let g = &mut self.generator;
-        for (i, &t) in prompt.iter().enumerate() {
-            g.feed(t)?;
-            hooks.prompt_fed(i + 1, prompt.len())?;
-        }
+        g.feed_prompt(prompt, |done| hooks.prompt_fed(done, prompt.len()))?;
         for i in 0..n {
             let t = g.sample()?;
             hooks.token(i, t, self.tokenizer.decode_token(t))?;

@@ -41,9 +41,7 @@ pub fn run() -> ! {
     let shape = KvShape::of(&model.config);
     let cache = KvCache::new(shape, ctx, KvMode::Memory, None).unwrap_or_else(|_| fail(b"cache\n"));
     let mut g = Generator::new(model, cache, params, 1).unwrap_or_else(|_| fail(b"generator\n"));
-    for &t in &ids {
-        g.feed(t).unwrap_or_else(|_| fail(b"feed\n"));
-    }
+    g.feed_prompt(&ids, |_| Ok::<(), gpt2dos::model::ModelError>(())).unwrap_or_else(|_| fail(b"feed\n"));
     let mut sum = 0u32;
     for _ in 0..TOKENS {
         sum = sum.wrapping_mul(31).wrapping_add(generate_one(&mut g, &tokenizer));

@@ -170,7 +170,11 @@ impl KvCache {
     }
     /// Counts the token just written into every layer at position `len`.
     pub fn advance(&mut self) {
-        self.len += 1;
+        self.advance_by(1);
+    }
+    /// Counts the `n` tokens just written into every layer at positions `len..len + n`.
+    pub fn advance_by(&mut self, n: usize) {
+        self.len = (self.len + n).min(self.capacity);
     }
 
     /// Bytes read from and written to the file so far (0 without one).
@@ -183,7 +187,15 @@ impl KvCache {
 
     /// Stores this token's `k` and `v` (Q16.16, `dim` each) for `layer` at position `len`.
     pub fn store(&mut self, layer: usize, k: &[i32], v: &[i32]) -> Result<(), ModelError> {
-        let pos = self.len;
+        self.store_at(layer, self.len, k, v)
+    }
+
+    /// [`KvCache::store`] for the token at position `pos` (at or past `len`, within the
+    /// capacity): a prompt run layer by layer stores several tokens before it advances.
+    pub fn store_at(&mut self, layer: usize, pos: usize, k: &[i32], v: &[i32]) -> Result<(), ModelError> {
+        if pos < self.len || pos >= self.capacity {
+            return Err(ModelError::Position(pos));
+        }
         match &mut self.store {
             Store::Memory(m) => m.store(layer, pos, k, v)?,
             Store::Spill(s) => s.store(layer, pos, k, v)?,
@@ -203,7 +215,24 @@ impl KvCache {
         probs: &mut [u32],
         out: &mut [i32],
     ) -> Result<(), ModelError> {
-        let n = self.len + 1;
+        self.attend_at(layer, self.len, q, scores, probs, out)
+    }
+
+    /// [`KvCache::attend`] for the token at position `pos` (its K/V of `layer` and those
+    /// of every position before it stored).
+    pub fn attend_at(
+        &mut self,
+        layer: usize,
+        pos: usize,
+        q: &ActQ,
+        scores: &mut [i32],
+        probs: &mut [u32],
+        out: &mut [i32],
+    ) -> Result<(), ModelError> {
+        if pos < self.len || pos >= self.capacity {
+            return Err(ModelError::Position(pos));
+        }
+        let n = pos + 1;
         match &mut self.store {
             Store::Memory(m) => m.attend(layer, n, q, scores, probs, out)?,
             Store::Spill(s) => s.attend(layer, n, q, out)?,
