@@ -103,8 +103,11 @@ drives=(--drive "C=$root/build,flat" --drive "D=$root/models" --drive "T=$tmp/T"
 [ $dpmi = 1 ] && drives+=(--drive "Y=$root/build/tools,flat")
 for m in "${mounts[@]}"; do drives+=(--drive "${m%%=*}=${m#*=}"); done
 
+# The wasm build traps now and then in V86 mode (about once per thousand DOS calls there):
+# a boot that trapped is run again from scratch, up to `boots` times.
+boots=6
 status=3
-for boot in 1 2 3 4; do
+for boot in $(seq 1 $boots); do
     rm -rf "$tmp/out"/*
     set +e
     timeout --kill-after=5 $((timeout_s + 30)) node "$root/scripts/dosx/run.js" --core $core \
@@ -113,7 +116,7 @@ for boot in 1 2 3 4; do
     status=$?
     set -e
     [ $status = 3 ] || break
-    echo "dosx.sh: $(head -1 "$tmp/node.log" | sed 's/^dosx: //') (boot $boot of 4)$([ $boot -lt 4 ] && echo ', booting again')" >&2
+    echo "dosx.sh: $(head -1 "$tmp/node.log" | sed 's/^dosx: //') (boot $boot of $boots)$([ $boot -lt $boots ] && echo ', booting again')" >&2
 done
 if [ $status = 124 ] || [ $status = 137 ]; then
     echo "dosx.sh: DOSBox-X did not finish within ${timeout_s}s (a hang?): ${cmds[*]}" >&2

@@ -38,10 +38,46 @@ fn buffer() -> &'static mut [u8] {
 
 /// Copies `src` (at most `size()` bytes) to the start of the buffer.
 pub fn copy_in(src: &[u8]) {
-    buffer()[..src.len()].copy_from_slice(src);
+    string_copy(&mut buffer()[..src.len()], src);
 }
 
 /// Fills `dst` (at most `size()` bytes) from the start of the buffer.
 pub fn copy_out(dst: &mut [u8]) {
-    dst.copy_from_slice(&buffer()[..dst.len()]);
+    let n = dst.len();
+    string_copy(dst, &buffer()[..n]);
+}
+
+/// `dst.copy_from_slice(src)` with `rep movsd` and `rep movsb` for the tail. Every byte
+/// a streaming plan reads passes here once per token: the compiler's memcpy is a loop
+/// of five instructions a dword (five DOSBox cycles, ~8 clocks on a 486), a string move
+/// ~3 clocks a dword on a 486 and far fewer DOSBox cycles.
+fn string_copy(dst: &mut [u8], src: &[u8]) {
+    assert_eq!(dst.len(), src.len());
+    let n = src.len();
+    // SAFETY: `src` and `dst` are valid for `n` bytes each and cannot overlap (`dst` is a
+    // unique borrow); the string moves touch exactly those bytes, ES is set to DS (flat
+    // data in every mode) for them and restored, and DF is clear as the ABI requires.
+    unsafe {
+        core::arch::asm!(
+            // LLVM keeps ESI for itself on i386 (and may hand it out as a scratch
+            // register): saved and restored here, every other register named.
+            "push esi",
+            "push es",
+            "push ds",
+            "pop es",
+            "mov esi, eax",
+            "mov ecx, edx",
+            "shr ecx, 2",
+            "rep movsd",
+            "mov ecx, edx",
+            "and ecx, 3",
+            "rep movsb",
+            "pop es",
+            "pop esi",
+            in("eax") src.as_ptr(),
+            in("edx") n,
+            out("ecx") _,
+            inout("edi") dst.as_mut_ptr() => _,
+        );
+    }
 }

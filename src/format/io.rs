@@ -23,27 +23,6 @@ pub(crate) fn read_exact<R: Read>(io: &mut R, buf: &mut [u8], section: SectionId
     })
 }
 
-/// Reads `n` bytes from the current position in stack-sized chunks (no hashing).
-/// Never inlined: its 16 KB buffer belongs on the stack only while it runs (GEN's
-/// protected-mode stack is 64 KB).
-#[inline(never)]
-pub(crate) fn read_raw<R: Read>(
-    io: &mut R,
-    section: SectionId,
-    n: u64,
-    mut sink: impl FnMut(&[u8]),
-) -> Result<(), FormatError> {
-    let mut buf = [0u8; CHUNK];
-    let mut left = n;
-    while left > 0 {
-        let k = left.min(CHUNK as u64) as usize;
-        read_exact(io, &mut buf[..k], section)?;
-        sink(&buf[..k]);
-        left -= k as u64;
-    }
-    Ok(())
-}
-
 pub(crate) struct SectionReader<'a, R> {
     io: &'a mut R,
     id: SectionId,

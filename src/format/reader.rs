@@ -9,7 +9,7 @@ use embedded_io::{Read, Seek};
 
 use super::error::{FormatError, SectionId};
 use super::header::{Header, ModelConfig, Section};
-use super::io::{read_raw, seek_to, SectionReader};
+use super::io::{read_exact, seek_to, SectionReader};
 use super::layout::{LayerPart, Matrix, RecordShape, LAYER_TABLE_ENTRIES, LAYER_TABLE_SIZE};
 use super::records::{self, MatrixInfo};
 use super::weights::{empty_matrix, LayerRecordMut, LayerWeights, ModelWeights, NormParams};
@@ -73,8 +73,8 @@ impl<R: Read + Seek> ModelReader<R> {
         let s = self.header.tokenizer;
         self.with_section(SectionId::Tokenizer, s, |sr, allocated| {
             let mut out = Vec::new();
-            records::reserve(&mut out, s.length as u64, 1, sr, allocated)?;
-            sr.read_chunks(s.length as u64, |b| out.extend_from_slice(b))?;
+            records::check_room(s.length as u64, 1, sr.remaining(), sr.id(), allocated)?;
+            sr.read(records::sized_for_read(&mut out, s.length as usize))?;
             Ok(out)
         })
     }
@@ -232,19 +232,12 @@ impl<R: Read + Seek> ModelReader<R> {
         // `info` comes from `matrix_info`, so these sizes lie inside the file.
         let id = info.section();
         seek_to(&mut self.io, info.scales_offset(a))?;
-        out.scales.clear();
-        out.scales.reserve_exact(ngroups as usize);
         self.allocated += ngroups * 2;
-        let scales = &mut out.scales;
-        read_raw(&mut self.io, id, ngroups * 2, |b| {
-            scales.extend(b.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]])))
-        })?;
+        read_exact(&mut self.io, records::sized_for_read(&mut out.scales, ngroups as usize), id)?;
+        records::from_le_u16(&mut out.scales);
         seek_to(&mut self.io, info.q_offset(a))?;
-        out.q.clear();
-        out.q.reserve_exact(weights as usize);
         self.allocated += weights;
-        let q = &mut out.q;
-        read_raw(&mut self.io, id, weights, |b| q.extend(b.iter().map(|&x| x as i8)))?;
+        read_exact(&mut self.io, records::sized_for_read(&mut out.q, weights as usize), id)?;
         out.rows = (b - a) as usize;
         out.cols = info.cols() as usize;
         out.group = info.group() as usize;

@@ -5,7 +5,6 @@
 //! before reserving memory, and never reserve more than the section has left.
 
 use alloc::vec::Vec;
-use byteorder::{ByteOrder, LittleEndian};
 use embedded_io::{Read, Seek};
 
 use super::error::{FormatError, SectionId};
@@ -79,22 +78,40 @@ impl MatrixInfo {
     }
 }
 
-/// Counts what the reader reserves, and refuses to reserve past the section's end.
-pub(crate) fn reserve<T, R: Read + Seek>(
-    v: &mut Vec<T>,
+/// Checks that `n` values of `elem_bytes` fit in the `remaining` bytes of `section`
+/// before any memory is reserved for them, and counts them as allocated.
+pub(crate) fn check_room(
     n: u64,
     elem_bytes: u64,
-    sr: &SectionReader<'_, R>,
+    remaining: u64,
+    section: SectionId,
     allocated: &mut u64,
 ) -> Result<(), FormatError> {
     let bytes = n.saturating_mul(elem_bytes);
-    if bytes > sr.remaining() {
-        return Err(FormatError::Truncated { section: sr.id() });
+    if bytes > remaining {
+        return Err(FormatError::Truncated { section });
     }
-    v.clear();
-    v.reserve_exact(n as usize);
     *allocated += bytes;
     Ok(())
+}
+
+/// Makes `v` exactly `n` long for a read that overwrites all of it, and returns it as
+/// bytes. What a reused buffer held stays until the read: no zero-fill, no bounce
+/// buffer, one copy from the file into place (streaming plans read every weight per
+/// token, so per-byte work here is per-token work).
+pub(crate) fn sized_for_read<T: bytemuck::Pod>(v: &mut Vec<T>, n: usize) -> &mut [u8] {
+    v.truncate(n);
+    v.reserve_exact(n - v.len());
+    v.resize(n, T::zeroed());
+    bytemuck::cast_slice_mut(v)
+}
+
+/// Turns values read as little-endian bytes in place into native ones (nothing to do
+/// on a little-endian machine).
+pub(crate) fn from_le_u16(v: &mut [u16]) {
+    if cfg!(target_endian = "big") {
+        v.iter_mut().for_each(|x| *x = u16::from_le(*x));
+    }
 }
 
 /// Reads a matrix record header and checks it against the expected shape; `layout` is
@@ -161,12 +178,11 @@ pub(crate) fn read_matrix_body<R: Read + Seek>(
     if ngroups.saturating_mul(2).saturating_add(weights) > sr.remaining() {
         return Err(FormatError::Truncated { section: sr.id() });
     }
-    reserve(&mut out.scales, ngroups, 2, sr, allocated)?;
-    let scales = &mut out.scales;
-    sr.read_chunks(ngroups * 2, |b| scales.extend(b.chunks_exact(2).map(LittleEndian::read_u16)))?;
-    reserve(&mut out.q, weights, 1, sr, allocated)?;
-    let q = &mut out.q;
-    sr.read_chunks(weights, |b| q.extend(b.iter().map(|&x| x as i8)))
+    check_room(ngroups, 2, sr.remaining(), sr.id(), allocated)?;
+    sr.read(sized_for_read(&mut out.scales, ngroups as usize))?;
+    from_le_u16(&mut out.scales);
+    check_room(weights, 1, sr.remaining(), sr.id(), allocated)?;
+    sr.read(sized_for_read(&mut out.q, weights as usize))
 }
 
 /// Reads a vector record of `len` Q16.16 values into `out`.
@@ -181,8 +197,13 @@ pub(crate) fn read_vector<R: Read + Seek>(
         let section = sr.id();
         return Err(FormatError::RecordShape { section, field: "length", expected: len, found });
     }
-    reserve(out, len as u64, 4, sr, allocated)?;
-    sr.read_chunks(len as u64 * 4, |b| out.extend(b.chunks_exact(4).map(LittleEndian::read_i32)))
+    check_room(len as u64, 4, sr.remaining(), sr.id(), allocated)?;
+    let bytes = sized_for_read(out, len as usize);
+    sr.read(bytes)?;
+    if cfg!(target_endian = "big") {
+        out.iter_mut().for_each(|x| *x = i32::from_le(*x));
+    }
+    Ok(())
 }
 
 pub(crate) fn read_norm<R: Read + Seek>(

@@ -94,8 +94,9 @@ impl<const N: usize> MatrixPool<N> {
         self.free.is_empty()
     }
 
-    /// An empty matrix (no rows) whose buffers hold at least `weights` int8 values and
-    /// `scales` mantissas, so filling it up to that size allocates nothing.
+    /// A matrix of no rows whose buffers hold at least `weights` int8 values and `scales`
+    /// mantissas, so filling it up to that size allocates nothing. A reused buffer keeps
+    /// what it held until the reader overwrites it.
     pub fn acquire(&mut self, weights: usize, scales: usize) -> Result<QMatrix, PoolError> {
         self.acquire_with(weights, scales, allocate)
     }
@@ -146,8 +147,8 @@ impl<const N: usize> MatrixPool<N> {
             } else {
                 self.stats.best_fit_hits += 1;
             }
-            m.q.clear();
-            m.scales.clear();
+            // The contents stay: the reader overwrites them whole, and a buffer of the
+            // same size then costs no zero-fill.
             m.rows = 0;
             return Ok(m);
         }

@@ -84,7 +84,9 @@ pub enum Stage {
 
 /// What the platform does while a run opens and generates.
 pub trait Hooks {
-    /// A new stage begins.
+    /// A new stage begins. Tracks its caller, so a platform that tags allocations by
+    /// call site names the line in the engine that began the stage.
+    #[track_caller]
     fn stage(&mut self, _stage: Stage) {}
     /// A prompt token was fed (`done` of `total`): show progress, stop on Ctrl-C.
     fn prompt_fed(&mut self, _done: usize, _total: usize) -> Result<(), HookError> {

@@ -19,10 +19,10 @@ prompt="hello world"
 greedy=$(host_ids "$data/SMALL.BIN" "$prompt" -n 40 -t 0) || exit 1
 sampled=$(host_ids "$data/SMALL.BIN" "$prompt" -n 40 -t 0.8 -k 40 --top-p 0.95 --rep-penalty 1.1 -s 7) || exit 1
 dprompt="It was a truth"
-kvdisk=$(host_ids models/DEFAULT.BIN "$dprompt" -n 12 -t 0.8 -k 40 -s 7 --ctx 256) || exit 1
+kvdisk=$(host_ids models/DEFAULT.BIN "$dprompt" -n 4 -t 0.8 -k 40 -s 7 --ctx 256) || exit 1
 greedy8=$(echo "$greedy" | cut -d' ' -f1-8)
 gen="GEN.EXE /M:U:\\SMALL.BIN /P:\"$prompt\""
-kvrun="GEN.EXE /M:D:\\DEFAULT.BIN /P:\"$dprompt\" /N:12 /T:0.8 /K:40 /S:7 /CTX:256 /IDS /STATS /MEM:400"
+kvrun="GEN.EXE /M:D:\\DEFAULT.BIN /P:\"$dprompt\" /N:4 /T:0.8 /K:40 /S:7 /CTX:256 /IDS /STATS /MEM:400"
 
 # The cases, in groups of a few runs per boot: this DOSBox-X build traps now and then, most
 # often in V86 mode when a program switches modes for much file I/O (about once in a

@@ -35,7 +35,7 @@ fn exact_fit_first_then_the_smallest_that_is_large_enough() {
 }
 
 #[test]
-fn a_hit_comes_back_empty_and_fills_without_moving() {
+fn a_hit_keeps_its_contents_and_fills_without_moving() {
     let mut pool = MatrixPool::<2>::new();
     let mut m = buffer(64, 2);
     m.q.extend([1i8; 64]);
@@ -43,9 +43,11 @@ fn a_hit_comes_back_empty_and_fills_without_moving() {
     m.rows = 2;
     pool.release(m);
     let mut m = pool.acquire(32, 1).unwrap();
-    assert!(m.q.is_empty() && m.scales.is_empty() && m.rows == 0);
+    assert_eq!((m.q.len(), m.scales.len(), m.rows), (64, 2, 0), "no zero-fill, no rows");
     let before = m.q.as_ptr();
-    m.q.extend([3i8; 64]);
+    let bytes = crate::format::records::sized_for_read(&mut m.q, 64);
+    bytes.fill(3);
+    assert_eq!(m.q, [3i8; 64]);
     assert_eq!(m.q.as_ptr(), before);
 }
 
