@@ -5,15 +5,19 @@
 #   scripts/bench.sh            per-kernel table, file streaming, default model generation
 #   scripts/bench.sh --124m     also GPT-2 124M shapes (random weights) at 32 MB and 8 MB
 #   scripts/bench.sh --peers    also the peers' shapes (scripts/peer-models.sh builds them)
-#   (--124m and --peers may be given together)
+#   scripts/bench.sh --modes    also the default model and /CRC in each DOS mode: DOSBox 0.74
+#                               raw, DOSBox-X raw and VCPI, and DPMI under CWSDPMI in both when
+#                               build/tools/CWSDPMI.EXE exists (no package ships a DPMI host)
+#   (the options may be given together)
 # The per-kernel table (scripts/kernels-386.sh: emulated instructions and estimated 486
 # clocks per MAC of every hot kernel, by symbol) replaces the one in docs/BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-m124=0; peers=0
+m124=0; peers=0; modes=0
 for a in "$@"; do
     case "$a" in
         --124m) m124=1 ;;
+        --modes) modes=1 ;;
         --peers) peers=1 ;;
         *) echo "bench.sh: unknown option $a" >&2; exit 1 ;;
     esac
@@ -105,4 +109,28 @@ if [ $m124 = 1 ]; then
     }
     gen_bench "GPT-2 124M shapes, /MEM:32768, 3 tokens" '/M:U:\G124M3.BIN /P:"Hello" /N:3 /T:0 /MEM:32768 /CTX:64'
     gen_bench "GPT-2 124M shapes, /MEM:8192, 3 tokens" '/M:U:\G124M3.BIN /P:"Hello" /N:3 /T:0 /MEM:8192 /CTX:64'
+fi
+if [ $modes = 1 ]; then
+    # The cost of each mode's switch per DOS call shows on the streamed plan (docs/BENCHMARKS.md,
+    # "Each DOS mode"); DOSBox-X charges some instructions differently from DOSBox 0.74.
+    setups=("DOSBox 0.74, raw protected mode|scripts/dos.sh" "DOSBox-X, raw protected mode|scripts/dosx.sh"
+        "DOSBox-X, V86 under its EMM386 (VCPI client)|scripts/dosx.sh --v86")
+    if [ -f build/tools/CWSDPMI.EXE ]; then
+        setups+=("DOSBox 0.74 + CWSDPMI, GENMODE=DPMI (DPMI client)|scripts/dos.sh --dpmi"
+            "DOSBox-X, V86 + CWSDPMI (DPMI client)|scripts/dosx.sh --dpmi")
+    else
+        echo "bench.sh: no DPMI host at build/tools/CWSDPMI.EXE: the DPMI rows are skipped" >&2
+    fi
+    resident='GEN.EXE /M:D:\DEFAULT.BIN /P:"It is a truth" /N:64 /T:0 /BENCH'
+    streamed='GEN.EXE /M:D:\DEFAULT.BIN /P:"It is a truth" /N:16 /T:0 /BENCH /MEM:600'
+    for s in "${setups[@]}"; do
+        label=${s%%|*}; read -r -a runner <<<"${s#*|}"
+        pre=(); [[ $label == *GENMODE=DPMI* ]] && pre=("SET GENMODE=DPMI")
+        out=$("${runner[@]}" --cycles $cycles --timeout 3000 --mount "u=$data" "${pre[@]}" \
+            "$resident" "$streamed" "GEN.EXE /CRC:U:\\BIG.BIN" | tr -d '\r'); echo "$out"
+        ms=($(echo "$out" | sed -nE 's/^bench: .*\(([0-9]+) ms\/token.*/\1/p'))
+        kbs=$(echo "$out" | sed -nE 's/^CRC: .* ([0-9]+) KB\/s.*/\1/p')
+        record "$label: default model greedy, resident /N:64; /MEM:600 (row streaming) /N:16; /CRC of 5 MB" \
+            "${ms[0]:-?} ms/token; ${ms[1]:-?} ms/token; ${kbs:-?} KB/s"
+    done
 fi
