@@ -318,20 +318,14 @@ static ZEROS: [i32; BLOCK] = [0; BLOCK];
 /// than 32 for every real model, decided once for all rows).
 fn finish_rows(sums: &[i64], sh: i32, bias: Option<&[i32]>, out: &mut [i32]) {
     if SHORT_SHIFTS.contains(&sh) {
-        // The sums hold u = t + 2^(sh-1). When u's high word lies in [-2^(sh-1),
-        // 2^(sh-1)), u >> sh fits an i32 and is the low word shifted right with the high
-        // word's bits shifted in (32-bit shifts only), and adding the bias saturates in
-        // 32 bits.
-        let s = sh as u32;
-        let (low, span) = (1u32 << (s - 1), 1u32 << s);
+        // The sums hold u = t + 2^(sh-1), so u >> sh is the rounded quotient. A shift
+        // known to be below 32 is one `shrd` (and a `sar`) on i386; when the quotient
+        // fits an i32, adding the bias saturates in 32 bits.
+        let s = sh as u32 & 31;
         for ((y, &u), &b) in out.iter_mut().zip(sums).zip(bias.unwrap_or(&ZEROS)) {
-            let hi = (u >> 32) as i32;
-            *y = if (hi as u32).wrapping_add(low) < span {
-                let r = ((u as u32) >> s) | ((hi as u32) << 1 << (31 - s));
-                (r as i32).saturating_add(b)
-            } else {
-                sat_i32((u >> sh) + b as i64)
-            };
+            let w = u >> s;
+            let r = w as i32;
+            *y = if r as i64 == w { r.saturating_add(b) } else { sat_i32(w + b as i64) };
         }
     } else {
         let half = round_half(sh);
