@@ -5,9 +5,8 @@
 use alloc::vec::Vec;
 use embedded_io::{Error as _, ErrorKind, ErrorType, Read, ReadExactError, Seek, SeekFrom, Write};
 
-/// Int8 rows at byte offsets. A direct implementation can move the bytes straight into
-/// `out`; the blanket one for byte files goes through a small stack buffer (the engine
-/// has no `unsafe` to view `[i8]` as `[u8]`).
+/// Int8 rows at byte offsets, read and written in place as bytes (`bytemuck` views
+/// `[i8]` as `[u8]`): on DOS one call moves up to a transfer buffer's worth.
 pub trait KvFile {
     /// Fills `out` from offset `pos` (every byte must have been written).
     fn read_at(&mut self, pos: u64, out: &mut [i8]) -> Result<(), ErrorKind>;
@@ -15,37 +14,24 @@ pub trait KvFile {
     fn write_at(&mut self, pos: u64, rows: &[i8]) -> Result<(), ErrorKind>;
 }
 
-/// Bytes converted per read or write call of the blanket implementation.
-const STAGE: usize = 4096;
-
 impl<T: Read + Write + Seek> KvFile for T {
     fn read_at(&mut self, pos: u64, out: &mut [i8]) -> Result<(), ErrorKind> {
         self.seek(SeekFrom::Start(pos)).map_err(|e| e.kind())?;
-        let mut stage = [0u8; STAGE];
-        for part in out.chunks_mut(STAGE) {
-            let b = &mut stage[..part.len()];
-            self.read_exact(b).map_err(|e| match e {
-                // A row that was never written: the cache's bookkeeping or the file is wrong.
-                ReadExactError::UnexpectedEof => ErrorKind::InvalidData,
-                ReadExactError::Other(e) => e.kind(),
-            })?;
-            part.iter_mut().zip(b.iter()).for_each(|(o, &x)| *o = x as i8);
-        }
-        Ok(())
+        self.read_exact(bytemuck::cast_slice_mut(out)).map_err(|e| match e {
+            // A row that was never written: the cache's bookkeeping or the file is wrong.
+            ReadExactError::UnexpectedEof => ErrorKind::InvalidData,
+            ReadExactError::Other(e) => e.kind(),
+        })
     }
 
     fn write_at(&mut self, pos: u64, rows: &[i8]) -> Result<(), ErrorKind> {
         self.seek(SeekFrom::Start(pos)).map_err(|e| e.kind())?;
-        let mut stage = [0u8; STAGE];
-        for part in rows.chunks(STAGE) {
-            let mut b = &mut stage[..part.len()];
-            b.iter_mut().zip(part).for_each(|(o, &x)| *o = x as u8);
-            // Not `write_all`: it panics on a zero-length write (a full disk); we report it.
-            while !b.is_empty() {
-                match self.write(b).map_err(|e| e.kind())? {
-                    0 => return Err(ErrorKind::WriteZero),
-                    n => b = &mut b[n..],
-                }
+        let mut b: &[u8] = bytemuck::cast_slice(rows);
+        // Not `write_all`: it panics on a zero-length write (a full disk); we report it.
+        while !b.is_empty() {
+            match self.write(b).map_err(|e| e.kind())? {
+                0 => return Err(ErrorKind::WriteZero),
+                n => b = &b[n..],
             }
         }
         Ok(())
@@ -122,8 +108,8 @@ mod tests {
         assert_eq!(b, [-128, -128, -128, -128, 0, 0, 0, 0, 0, 0, 1, -2, 3]);
         assert_eq!(f.data[..5], [0x80, 0x80, 0x80, 0x80, 0]);
         assert_eq!(f.read_at(11, &mut [0; 3]), Err(ErrorKind::InvalidData));
-        // Longer than one staging buffer.
-        let long: Vec<i8> = (0..3 * STAGE + 5).map(|i| (i % 251) as i8).collect();
+        // Longer than a DOS transfer buffer (32 KB).
+        let long: Vec<i8> = (0..3 * 32768 + 5).map(|i| (i % 251) as i8).collect();
         f.write_at(7, &long).unwrap();
         let mut back = vec![0i8; long.len()];
         f.read_at(7, &mut back).unwrap();
