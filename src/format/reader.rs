@@ -234,7 +234,7 @@ impl<R: Read + Seek> ModelReader<R> {
         seek_to(&mut self.io, info.scales_offset(a))?;
         self.allocated += ngroups * 2;
         read_exact(&mut self.io, records::sized_for_read(&mut out.scales, ngroups as usize), id)?;
-        records::from_le_u16(&mut out.scales);
+        records::from_le(&mut out.scales, u16::from_le);
         seek_to(&mut self.io, info.q_offset(a))?;
         self.allocated += weights;
         read_exact(&mut self.io, records::sized_for_read(&mut out.q, weights as usize), id)?;

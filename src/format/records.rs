@@ -106,11 +106,11 @@ pub(crate) fn sized_for_read<T: bytemuck::Pod>(v: &mut Vec<T>, n: usize) -> &mut
     bytemuck::cast_slice_mut(v)
 }
 
-/// Turns values read as little-endian bytes in place into native ones (nothing to do
-/// on a little-endian machine).
-pub(crate) fn from_le_u16(v: &mut [u16]) {
+/// Turns values read as little-endian bytes in place into native ones with `from_le`
+/// (`u16::from_le`, `i32::from_le`; nothing to do on a little-endian machine).
+pub(crate) fn from_le<T: Copy>(v: &mut [T], from_le: fn(T) -> T) {
     if cfg!(target_endian = "big") {
-        v.iter_mut().for_each(|x| *x = u16::from_le(*x));
+        v.iter_mut().for_each(|x| *x = from_le(*x));
     }
 }
 
@@ -180,7 +180,7 @@ pub(crate) fn read_matrix_body<R: Read + Seek>(
     }
     check_room(ngroups, 2, sr.remaining(), sr.id(), allocated)?;
     sr.read(sized_for_read(&mut out.scales, ngroups as usize))?;
-    from_le_u16(&mut out.scales);
+    from_le(&mut out.scales, u16::from_le);
     check_room(weights, 1, sr.remaining(), sr.id(), allocated)?;
     sr.read(sized_for_read(&mut out.q, weights as usize))
 }
@@ -198,11 +198,8 @@ pub(crate) fn read_vector<R: Read + Seek>(
         return Err(FormatError::RecordShape { section, field: "length", expected: len, found });
     }
     check_room(len as u64, 4, sr.remaining(), sr.id(), allocated)?;
-    let bytes = sized_for_read(out, len as usize);
-    sr.read(bytes)?;
-    if cfg!(target_endian = "big") {
-        out.iter_mut().for_each(|x| *x = i32::from_le(*x));
-    }
+    sr.read(sized_for_read(out, len as usize))?;
+    from_le(out, i32::from_le);
     Ok(())
 }
 

@@ -105,8 +105,8 @@ fn scores_fixed<const H: usize>(q: &ActQ, head: usize, keys: KvRows, out: &mut [
         let (Some(kh), Some(&mk)) = (k[head * H..].first_chunk::<H>(), km.get(head)) else {
             return;
         };
-        let p = (mq as u32 * mk as u32) as i32; // < 2^30
-                                                // raw = dot · mq · mk · 2^(eq + ek) / 2^16
+        // raw = dot · mq · mk · 2^(eq + ek) / 2^16, with mq · mk < 2^30.
+        let p = (mq as u32 * mk as u32) as i32;
         *o = sat_i32(shift_round(dot_fixed(kh, qh) as i64 * p as i64, 16 - q.exp as i32 - ke as i32));
     }
 }

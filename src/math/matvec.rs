@@ -90,10 +90,7 @@ impl QMatrix {
         Some(WeightRows {
             q: self.q.get(range.start * self.cols..range.end * self.cols)?,
             scales: self.scales.get(range.start * gpr..range.end * gpr)?,
-            cols: self.cols,
-            group: self.group,
-            shift: self.shift,
-            layout: self.layout,
+            ..self.view()
         })
     }
 }
