@@ -271,8 +271,9 @@ pub fn available(max_bytes: u32) -> HeapInfo {
     let mut xms_kb = super::extmem::query_free().largest_kb.min(max_bytes / 1024);
     let mut page_tables = 0;
     if super::mode::current() == super::mode::Mode::Vcpi && xms_kb > 0 {
-        xms_kb &= !3; // whole pages
-                      // The tables that map it (one more: an XMS block need not start on a page).
+        // Whole pages, and the tables that map them (one more: an XMS block need not
+        // start on a page).
+        xms_kb &= !3;
         page_tables = ((xms_kb + 4).div_ceil(4096) as u16 + 1) * 256;
     }
     let left = max_bytes - xms_kb * 1024;

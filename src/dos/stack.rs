@@ -2,8 +2,8 @@
 //! (targets/dos.ld). A stack that grows past its 64 KB overwrites the pattern before it
 //! reaches .bss; every call down to DOS checks the pattern, and a broken one ends the
 //! program as the bug it is (ERRORLEVEL 7), on a fresh stack, through the one exit path.
-//! (GEN's largest frames are the 16 KB read buffers of format/io.rs, so an overflow
-//! cannot step over the guard.)
+//! (GEN's largest frame is the 16 KB read buffer of `SectionReader::read_chunks` in
+//! format/io.rs, zero-filled, so an overflow cannot step over the guard.)
 use core::arch::global_asm;
 
 const PATTERN: u32 = 0x5AA5_C33C;

@@ -36,9 +36,7 @@ pub fn text_on_screen(on_screen: bool) {
 
 /// A token's wait begins (after its text is out): erases the spinner, if shown.
 pub fn token_started() {
-    if SPIN.swap(0, Ordering::Relaxed) != 0 {
-        let _ = write!(console::status(), "\x08 \x08");
-    }
+    before_text();
     TOKEN_START.store(timer::ticks(), Ordering::Relaxed);
     TOKEN_READ_KB.store(READ_KB.load(Ordering::Relaxed), Ordering::Relaxed);
 }
